@@ -1,0 +1,58 @@
+# make run  - install into .venv, migrate the SQLite database, load demo data, serve on :5000
+# make test - install the test extras and run the suite on SQLite, then on PostgreSQL
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+export FLASK_APP := wsgi.py
+
+.PHONY: run test test-sqlite test-postgres install install-test db demo bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+db: install
+	LMS_ENV=development $(BIN)/flask db upgrade
+
+demo: db
+	LMS_ENV=development $(BIN)/flask demo load
+
+run: demo
+	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: install-test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+
+# Uses TEST_DATABASE_URL when set; otherwise starts this machine's PostgreSQL 15 (.ci/postgres).
+# Without PostgreSQL the run is skipped with the reason, except in CI (CI=true), where it fails.
+test-postgres:
+	@echo "== tests on PostgreSQL"
+	@url="$${TEST_DATABASE_URL:-}"; \
+	if [ -z "$$url" ]; then url="$$(.ci/postgres)" || url=""; fi; \
+	if [ -z "$$url" ]; then \
+	  if [ "$${CI:-}" = "true" ]; then echo "PostgreSQL is required in CI and could not be had" >&2; exit 1; fi; \
+	  echo "SKIPPED: PostgreSQL tests (no TEST_DATABASE_URL and the local cluster could not be started)"; exit 0; \
+	fi; \
+	TEST_DATABASE_URL="$$url" $(BIN)/pytest
+
+bench: install-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,80 @@
+"""The partner onboarding and enablement portal."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Mapping
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user
+
+from lms import db
+from lms.config import load_config
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)  # home of the default SQLite file
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    register_extensions(app, test_config)
+    register_blueprints(app)
+    register_errors(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    from lms.extensions import csrf, limiter, login_manager
+
+    db.init_app(app, engine=(test_config or {}).get("ENGINE"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from lms.accounts.service import load_user
+
+    login_manager.user_loader(load_user)
+
+
+def register_blueprints(app: Flask) -> None:
+    from lms.accounts import bp as accounts_bp
+    from lms.admin import bp as admin_bp
+    from lms.partners import bp as partners_bp
+
+    for blueprint in (accounts_bp, partners_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+    @app.get("/")
+    def index():
+        if not current_user.is_authenticated:
+            return redirect(url_for("accounts.login"))
+        if current_user.is_partner:
+            return redirect(url_for("partners.home"))
+        return redirect(url_for("partners.index"))
+
+
+def register_errors(app: Flask) -> None:
+    from lms.errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from lms.cli import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from lms.templating import register
+
+    register(app)

@@ -1,0 +1,88 @@
+"""Account forms: format checks only; the rules live in accounts.service."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
+
+from lms.accounts.service import MAX_PASSWORD_LENGTH, is_valid_timezone, timezone_names
+
+
+def email_field(label: str = "Email") -> EmailField:
+    return EmailField(
+        label,
+        validators=[DataRequired("Enter an email address."), Length(max=254), Email("Enter a valid email address.")],
+    )
+
+
+def name_field(label: str = "Full name") -> StringField:
+    return StringField(label, validators=[DataRequired("Enter a name."), Length(max=120)])
+
+
+def new_password_field(label: str = "New password") -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[DataRequired("Choose a password."), Length(max=MAX_PASSWORD_LENGTH)],
+        description="At least 12 characters, and not your email address. A short sentence works well.",
+    )
+
+
+def confirm_field(other: str = "password") -> PasswordField:
+    return PasswordField(
+        "Repeat the password",
+        validators=[DataRequired("Repeat the password."), EqualTo(other, "The two passwords are not the same.")],
+    )
+
+
+class TimezoneField(SelectField):
+    """A select of IANA zone names; the page's script preselects the browser's zone."""
+
+    def __init__(self, label: str = "Time zone", **kwargs):
+        kwargs.setdefault("description", "Times in the portal are shown in this zone.")
+        super().__init__(label, validate_choice=False, **kwargs)
+
+    def pre_validate(self, form) -> None:
+        if not self.data or not is_valid_timezone(self.data):
+            raise ValidationError("Choose a time zone from the list (for example Europe/London).")
+
+    def iter_choices(self):
+        self.choices = [(name, name.replace("_", " ")) for name in timezone_names()]
+        return super().iter_choices()
+
+
+class LoginForm(FlaskForm):
+    email = email_field()
+    password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
+    remember = BooleanField("Keep me signed in on this device")
+
+
+class AcceptInviteForm(FlaskForm):
+    name = name_field("Your full name")
+    password = new_password_field("Choose a password")
+    confirm = confirm_field()
+    timezone = TimezoneField(default="UTC")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = email_field("Your account email")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = new_password_field()
+    confirm = confirm_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
+    password = new_password_field()
+    confirm = confirm_field()
+
+
+class ProfileForm(FlaskForm):
+    name = name_field()
+    timezone = TimezoneField()
+    phone = StringField(
+        "Phone", validators=[Optional(), Length(max=40)],
+        description="Shown to your partners as part of their support channel.",
+    )

@@ -1,0 +1,303 @@
+"""Account rules: sign-in, invites, password resets and changes, deactivation.
+
+Functions flush and never commit; the view (or command) that calls them commits once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+from functools import cache
+from zoneinfo import available_timezones
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from lms import audit
+from lms.db import get_db, utcnow
+from lms.mail import absolute_url, queue_message
+from lms.models import AccountToken, Partner, User
+from lms.models.user import new_session_token
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 200
+# Checked when the email is unknown, so a miss costs as much time as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+class AccountError(Exception):
+    """Base of the account rules' errors; `field` names the form field the message belongs to."""
+
+    field = "email"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidCredentials(AccountError):
+    field = "password"
+
+
+class EmailTaken(AccountError):
+    field = "email"
+
+
+class WeakPassword(AccountError):
+    field = "password"
+
+
+class WrongPassword(AccountError):
+    field = "current_password"
+
+
+class TokenInvalid(AccountError):
+    """An invite or reset link that is unknown, expired or already used."""
+
+    def __init__(self, reason: str):
+        messages = {
+            "unknown": "This link is not valid. Check that you copied the whole link from the email.",
+            "expired": "This link has expired.",
+            "used": "This link has already been used.",
+        }
+        super().__init__(messages[reason])
+        self.reason = reason
+
+
+@cache
+def timezone_names() -> tuple[str, ...]:
+    """IANA zone names offered to users (the zoneinfo database), sorted."""
+    return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
+
+
+def is_valid_timezone(name: str) -> bool:
+    return name in timezone_names()
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def load_user(user_id: str) -> User | None:
+    """Flask-Login loader: the id carries the session token, so a rotated token signs out."""
+    ident, _, token = user_id.partition(":")
+    if not ident.isdigit() or not token:
+        return None
+    user = get_db().get(User, int(ident))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def find_user_by_email(db: Session, email: str) -> User | None:
+    return db.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def authenticate(db: Session, email: str, password: str) -> User:
+    user = find_user_by_email(db, email)
+    if user is None or user.password_hash is None:
+        check_password_hash(_DUMMY_HASH, password)
+        raise InvalidCredentials("That email and password do not match an account.")
+    if not check_password_hash(user.password_hash, password):
+        raise InvalidCredentials("That email and password do not match an account.")
+    if not user.active:
+        raise InvalidCredentials("This account has been deactivated. Ask your partner manager to restore it.")
+    user.last_login_at = utcnow()
+    db.flush()
+    return user
+
+
+def password_problems(password: str, email: str) -> list[str]:
+    problems = []
+    if len(password) < MIN_PASSWORD_LENGTH:
+        problems.append(f"Use at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        problems.append(f"Use at most {MAX_PASSWORD_LENGTH} characters.")
+    folded = password.strip().lower()
+    local_part = normalize_email(email).split("@")[0]
+    if folded == normalize_email(email) or (len(local_part) >= 4 and folded == local_part):
+        problems.append("Do not use your email address as your password.")
+    if password and len(set(password)) < 4:
+        problems.append("Use more than a few different characters.")
+    return problems
+
+
+def set_password(db: Session, user: User, password: str) -> None:
+    """Hash and store a new password; signs the user out of every other session."""
+    problems = password_problems(password, user.email)
+    if problems:
+        raise WeakPassword(" ".join(problems))
+    user.password_hash = generate_password_hash(password, method="scrypt")
+    user.session_token = new_session_token()
+    db.flush()
+
+
+def issue_token(db: Session, user: User, purpose: str, now: datetime | None = None) -> str:
+    """Create a single-use link token; returns the raw token (only its hash is stored)."""
+    now = now or utcnow()
+    if purpose == "invite":
+        lifetime = timedelta(days=current_app.config["INVITE_TOKEN_DAYS"])
+    else:
+        lifetime = timedelta(hours=current_app.config["RESET_TOKEN_HOURS"])
+    raw = secrets.token_urlsafe(32)
+    db.add(AccountToken(user_id=user.id, purpose=purpose, token_hash=hash_token(raw), expires_at=now + lifetime))
+    db.flush()
+    return raw
+
+
+def check_token(db: Session, raw: str, purpose: str, now: datetime | None = None) -> AccountToken:
+    """The live token for `raw`, or TokenInvalid saying why not."""
+    now = now or utcnow()
+    token = db.scalar(
+        select(AccountToken).where(AccountToken.token_hash == hash_token(raw), AccountToken.purpose == purpose)
+    )
+    if token is None or not token.user.active:
+        raise TokenInvalid("unknown")
+    if token.used_at is not None:
+        raise TokenInvalid("used")
+    if token.expires_at <= now:
+        raise TokenInvalid("expired")
+    return token
+
+
+def _use_token(db: Session, token: AccountToken, now: datetime) -> None:
+    # The conditional update is the single-use guarantee when two tabs submit at once.
+    result = db.execute(
+        update(AccountToken)
+        .where(AccountToken.id == token.id, AccountToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise TokenInvalid("used")
+    db.refresh(token)
+
+
+def create_user(
+    db: Session,
+    actor: User | None,
+    *,
+    email: str,
+    name: str,
+    role: str,
+    partner: Partner | None = None,
+    timezone: str = "UTC",
+    phone: str | None = None,
+    password: str | None = None,
+) -> User:
+    email = normalize_email(email)
+    if find_user_by_email(db, email) is not None:
+        raise EmailTaken("An account with this email already exists.")
+    user = User(
+        email=email, name=name.strip(), role=role, partner_id=partner.id if partner else None,
+        timezone=timezone, phone=phone or None,
+    )
+    try:
+        with db.begin_nested():
+            db.add(user)
+    except IntegrityError:
+        raise EmailTaken("An account with this email already exists.") from None
+    if password is not None:
+        set_password(db, user, password)
+        user.activated_at = utcnow()
+    where = f" at {partner.name}" if partner else ""
+    audit.record(
+        db, actor, "user.created", user, f"Created {role} {name} <{email}>{where}",
+        partner_id=partner.id if partner else None,
+    )
+    return user
+
+
+def send_invite(db: Session, actor: User | None, user: User) -> str:
+    """(Re)send the invite email with a fresh 7-day single-use link; returns the raw token."""
+    raw = issue_token(db, user, "invite")
+    queue_message(
+        db, user.email, f"You are invited to the {current_app.config['PORTAL_NAME']}", "invite",
+        user=user, inviter=actor, link=absolute_url("accounts.accept_invite", token=raw),
+        days=current_app.config["INVITE_TOKEN_DAYS"],
+    )
+    audit.record(db, actor, "user.invited", user, f"Sent an invite to {user.email}", partner_id=user.partner_id)
+    return raw
+
+
+def invite_user(
+    db: Session, actor: User, *, email: str, name: str, role: str, partner: Partner | None = None,
+    timezone: str | None = None, phone: str | None = None,
+) -> User:
+    user = create_user(
+        db, actor, email=email, name=name, role=role, partner=partner,
+        timezone=timezone or actor.timezone, phone=phone,
+    )
+    send_invite(db, actor, user)
+    return user
+
+
+def accept_invite(db: Session, raw: str, *, name: str, password: str, timezone: str) -> User:
+    now = utcnow()
+    token = check_token(db, raw, "invite", now)
+    user = token.user
+    set_password(db, user, password)  # raises WeakPassword before the token is spent
+    _use_token(db, token, now)
+    user.name = name.strip()
+    user.timezone = timezone
+    user.activated_at = user.activated_at or now
+    audit.record(db, user, "user.activated", user, f"{user.email} accepted the invite", partner_id=user.partner_id)
+    return user
+
+
+def request_password_reset(db: Session, email: str) -> None:
+    """Email a reset link if the address belongs to an active account; say nothing either way."""
+    user = find_user_by_email(db, email)
+    if user is None or not user.active:
+        return
+    raw = issue_token(db, user, "reset")
+    queue_message(
+        db, user.email, "Reset your password", "reset_password",
+        user=user, link=absolute_url("accounts.reset_password", token=raw),
+        hours=current_app.config["RESET_TOKEN_HOURS"],
+    )
+
+
+def reset_password(db: Session, raw: str, password: str) -> User:
+    now = utcnow()
+    token = check_token(db, raw, "reset", now)
+    user = token.user
+    set_password(db, user, password)
+    _use_token(db, token, now)
+    user.activated_at = user.activated_at or now
+    audit.record(db, user, "user.password_reset", user, f"{user.email} reset their password", partner_id=user.partner_id)
+    return user
+
+
+def change_password(db: Session, user: User, current: str, new: str) -> None:
+    if user.password_hash is None or not check_password_hash(user.password_hash, current):
+        raise WrongPassword("That is not your current password.")
+    set_password(db, user, new)
+    audit.record(db, user, "user.password_changed", user, f"{user.email} changed their password", partner_id=user.partner_id)
+
+
+def update_profile(db: Session, user: User, *, name: str, timezone: str, phone: str | None) -> None:
+    user.name = name.strip()
+    user.timezone = timezone
+    user.phone = phone or None
+    db.flush()
+
+
+def set_active(db: Session, actor: User, user: User, active: bool) -> None:
+    """Deactivate (signs them out everywhere, blocks sign-in) or reactivate an account."""
+    if user.id == actor.id:
+        raise AccountError("You cannot deactivate your own account.")
+    if user.active == active:
+        return
+    user.active = active
+    user.session_token = new_session_token()
+    verb = "reactivated" if active else "deactivated"
+    audit.record(db, actor, f"user.{verb}", user, f"{verb.capitalize()} {user.email}", partner_id=user.partner_id)

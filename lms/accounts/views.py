@@ -1,0 +1,178 @@
+"""Sign in and out, accept an invite, reset or change a password, edit one's profile."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.accounts import bp, service
+from lms.accounts.forms import (
+    AcceptInviteForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    ProfileForm,
+    ResetPasswordForm,
+)
+from lms.db import get_db
+from lms.extensions import limiter
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _account_key() -> str:
+    return "login-account:" + service.normalize_email(request.form.get("email", ""))
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect a sign-in to another host."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+            return target
+    return url_for("index")
+
+
+def render_login_throttled(message: str):
+    form = LoginForm()
+    form.password.errors = [message]
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        db = get_db()
+        try:
+            user = service.authenticate(db, form.email.data, form.password.data)
+        except service.InvalidCredentials as error:
+            form.password.errors.append(error.message)
+        else:
+            db.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.post("/logout")
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+def accept_invite(token: str):
+    db = get_db()
+    try:
+        invite = service.check_token(db, token, "invite")
+    except service.TokenInvalid as error:
+        return _bad_link(error, "invite")
+    if current_user.is_authenticated:
+        logout_user()
+    form = AcceptInviteForm(name=invite.user.name)
+    if form.validate_on_submit():
+        try:
+            user = service.accept_invite(
+                db, token, name=form.name.data, password=form.password.data, timezone=form.timezone.data
+            )
+        except service.TokenInvalid as error:
+            return _bad_link(error, "invite")
+        except service.WeakPassword as error:
+            form.password.errors.append(error.message)
+        else:
+            db.commit()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect(url_for("index"))
+    return render_template("accounts/accept_invite.html", form=form, invite=invite)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        db = get_db()
+        service.request_password_reset(db, form.email.data)
+        db.commit()
+        flash(
+            f"If {form.email.data} has an account, we have sent it a link to choose a new password. "
+            f"The link works once, for {current_app.config['RESET_TOKEN_HOURS']} hour(s).",
+            "info",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    db = get_db()
+    try:
+        service.check_token(db, token, "reset")
+    except service.TokenInvalid as error:
+        return _bad_link(error, "reset")
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = service.reset_password(db, token, form.password.data)
+        except service.TokenInvalid as error:
+            return _bad_link(error, "reset")
+        except service.WeakPassword as error:
+            form.password.errors.append(error.message)
+        else:
+            db.commit()
+            logout_user()
+            login_user(user)
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("index"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def profile():
+    db = get_db()
+    form = ProfileForm(obj=current_user)
+    password_form = ChangePasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        service.update_profile(db, current_user, name=form.name.data, timezone=form.timezone.data, phone=form.phone.data)
+        db.commit()
+        flash("Your profile has been saved.", "success")
+        return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, password_form=password_form)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    db = get_db()
+    form = ProfileForm(obj=current_user, formdata=None)
+    password_form = ChangePasswordForm(prefix="pw")
+    if password_form.validate_on_submit():
+        try:
+            service.change_password(db, current_user, password_form.current_password.data, password_form.password.data)
+        except service.AccountError as error:
+            getattr(password_form, error.field).errors.append(error.message)
+        else:
+            db.commit()
+            login_user(current_user)  # the session token rotated; keep this session signed in
+            flash("Your password has been changed. Other devices have been signed out.", "success")
+            return redirect(url_for("accounts.profile"))
+    return render_template("accounts/profile.html", form=form, password_form=password_form), 400
+
+
+def _bad_link(error: service.TokenInvalid, purpose: str):
+    return (
+        render_template("accounts/bad_link.html", error=error, purpose=purpose),
+        410 if error.reason in ("expired", "used") else 404,
+    )

@@ -1,0 +1,128 @@
+"""Admin pages: tiers, managers, users, the audit log."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from lms.access import role_required
+from lms.accounts import service as accounts
+from lms.admin import bp, service
+from lms.admin.forms import ManagerForm, TierForm
+from lms.db import get_db
+from lms.models import Partner, Tier, User
+
+
+@bp.get("/")
+@role_required("admin")
+def index():
+    db = get_db()
+    counts = dict(db.execute(select(User.role, func.count(User.id)).where(User.active.is_(True)).group_by(User.role)).all())
+    partner_count = db.scalar(select(func.count(Partner.id)))
+    return render_template("admin/index.html", counts=counts, partner_count=partner_count)
+
+
+@bp.get("/tiers")
+@role_required("admin")
+def tiers():
+    return render_template("admin/tiers.html", tiers=get_db().scalars(select(Tier).order_by(Tier.rank)).all())
+
+
+@bp.route("/tiers/<int:tier_id>/edit", methods=["GET", "POST"])
+@role_required("admin")
+def edit_tier(tier_id: int):
+    db = get_db()
+    tier = db.get(Tier, tier_id) or abort(404)
+    form = TierForm(obj=tier)
+    if form.validate_on_submit():
+        try:
+            changes = service.update_tier(
+                db, current_user, tier, name=form.name.data, onboarding_kind=form.onboarding_kind.data,
+                group_capacity=form.group_capacity.data, support_channel=form.support_channel.data,
+                sla_coverage=form.sla_coverage.data, sla_hours=form.sla_hours.data,
+                checkin_cadence_months=form.checkin_cadence_months.data,
+                quarterly_business_review=form.quarterly_business_review.data,
+                commission_rate=form.commission_rate.data,
+            )
+        except service.TierError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.commit()
+            flash(f"{tier.name} saved." if changes else "Nothing changed.", "success" if changes else "info")
+            return redirect(url_for("admin.tiers"))
+    return render_template("admin/tier_form.html", form=form, tier=tier)
+
+
+@bp.get("/users")
+@role_required("admin")
+def users():
+    db = get_db()
+    role = request.args.get("role", "")
+    q = request.args.get("q", "").strip()
+    query = select(User).order_by(User.role, User.name)
+    if role in ("admin", "manager", "partner"):
+        query = query.where(User.role == role)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
+    users = db.scalars(query.limit(500)).all()
+    return render_template("admin/users.html", users=users, role=role, q=q)
+
+
+@bp.route("/managers/new", methods=["GET", "POST"])
+@role_required("admin")
+def create_manager():
+    db = get_db()
+    form = ManagerForm(timezone=current_user.timezone)
+    if form.validate_on_submit():
+        try:
+            user = accounts.invite_user(
+                db, current_user, email=form.email.data, name=form.name.data, role="manager",
+                timezone=form.timezone.data, phone=form.phone.data,
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.commit()
+            flash(f"{user.name} has been invited as a partner manager.", "success")
+            return redirect(url_for("admin.users", role="manager"))
+    return render_template("admin/manager_form.html", form=form)
+
+
+@bp.post("/users/<int:user_id>/deactivate")
+@role_required("admin")
+def deactivate_user(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@role_required("admin")
+def reactivate_user(user_id: int):
+    return _set_active(user_id, True)
+
+
+def _set_active(user_id: int, active: bool):
+    db = get_db()
+    user = db.get(User, user_id) or abort(404)
+    try:
+        accounts.set_active(db, current_user, user, active)
+    except accounts.AccountError as error:
+        flash(error.message, "error")
+    else:
+        db.commit()
+        flash(f"{user.email} is {'active again' if active else 'deactivated and signed out'}.", "success")
+    return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url) else url_for("admin.users"))
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log():
+    db = get_db()
+    page = max(1, request.args.get("page", 1, type=int))
+    action = request.args.get("action", "")
+    events, has_next = service.audit_page(db, page=page, action=action or None)
+    return render_template(
+        "admin/audit.html", events=events, page=page, has_next=has_next, action=action,
+        prefixes=service.audit_action_prefixes(db),
+    )

@@ -1,0 +1,154 @@
+"""Email: rendered from templates into the outbox (and the log); `flask mail send` delivers by SMTP."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any, Callable
+
+from flask import current_app, has_request_context, render_template, url_for
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lms.db import utcnow
+from lms.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+def absolute_url(endpoint: str, **values: Any) -> str:
+    """A full link for an email, from the request or, in a CLI job, from BASE_URL."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def queue_message(
+    db: Session,
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    attachments: list[dict[str, str]] | None = None,
+    dedupe_key: str | None = None,
+    **context: Any,
+) -> OutboxMessage | None:
+    """Render `templates/mail/<template>.txt` and `.html` into the outbox.
+
+    With a `dedupe_key` already in the outbox nothing is added and None is returned, so a
+    scheduled job that runs twice sends nothing twice.
+    """
+    if dedupe_key is not None:
+        exists = db.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        if exists:
+            return None
+    context.setdefault("portal_name", current_app.config["PORTAL_NAME"])
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject,
+        body_text=render_template(f"mail/{template}.txt", **context),
+        body_html=render_template(f"mail/{template}.html", **context),
+        attachments=attachments,
+        dedupe_key=dedupe_key,
+    )
+    if dedupe_key is not None:
+        # Two hosts may race past the check above: the unique key decides, quietly.
+        try:
+            with db.begin_nested():
+                db.add(message)
+        except IntegrityError:
+            return None
+    else:
+        db.add(message)
+        db.flush()
+    log.info("mail queued #%s to %s: %s", message.id, recipient, subject)
+    return message
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
+    email.set_content(message.body_text)
+    email.add_alternative(message.body_html, subtype="html")
+    for attachment in message.attachments or []:
+        maintype, _, rest = attachment["content_type"].partition("/")
+        subtype, _, params_text = rest.partition(";")
+        params = dict(
+            p.strip().split("=", 1) for p in params_text.split(";") if "=" in p
+        )
+        if maintype == "text":
+            # text/calendar with its method= parameter is what makes mail clients offer "Accept".
+            email.add_attachment(
+                attachment["content"], subtype=subtype.strip(), filename=attachment["filename"], params=params
+            )
+        else:
+            email.add_attachment(
+                attachment["content"].encode(), maintype=maintype, subtype=subtype.strip(),
+                filename=attachment["filename"],
+            )
+    return email
+
+
+def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 500) -> int:
+    """Deliver unsent messages, each in its own transaction; returns how many were sent.
+
+    Rows are locked with SKIP LOCKED on PostgreSQL, so two hosts running this at once never
+    send the same message twice; a message is marked sent in the transaction that holds its lock.
+    """
+    sender = current_app.config["MAIL_DEFAULT_SENDER"]
+    sent = 0
+    smtp = None
+    try:
+        for _ in range(limit):
+            message = db.scalar(
+                select(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
+                .order_by(OutboxMessage.id)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            if message is None:
+                break
+            try:
+                smtp = smtp or connect()
+                smtp.send_message(build_email(message, sender))
+            except (smtplib.SMTPException, OSError) as error:
+                message.attempts += 1
+                message.last_error = str(error)[:1000]
+                db.commit()
+                log.warning("mail #%s to %s failed: %s", message.id, message.recipient, error)
+                smtp = None
+                continue
+            message.attempts += 1
+            message.sent_at = utcnow()
+            db.commit()
+            sent += 1
+    finally:
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+    return sent
+
+
+def smtp_connector() -> Callable[[], smtplib.SMTP]:
+    config = current_app.config
+
+    def connect() -> smtplib.SMTP:
+        cls = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        smtp = cls(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+        if config["MAIL_USE_TLS"] and not config["MAIL_USE_SSL"]:
+            smtp.starttls()
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+        return smtp
+
+    return connect

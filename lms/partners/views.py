@@ -1,0 +1,148 @@
+"""Partner organisations for managers and admins; the home page for partner users."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from lms.access import load_partner, role_required, visible_partners
+from lms.accounts import service as accounts
+from lms.db import get_db
+from lms.models import AuditEvent, Partner, Tier, User
+from lms.partners import bp, service
+from lms.partners.forms import InviteUserForm, PartnerForm
+
+
+def _partner_form(db, **kwargs) -> PartnerForm:
+    form = PartnerForm(**kwargs)
+    managers = service.managers(db)
+    if current_user.is_manager:
+        # A manager creates partners for themselves; only an admin reassigns.
+        managers = [m for m in managers if m.id == current_user.id] or [current_user]
+    form.set_choices(service.tiers(db), managers)
+    return form
+
+
+@bp.get("/partners/")
+@role_required("admin", "manager")
+def index():
+    db = get_db()
+    tier_key = request.args.get("tier", "")
+    query = visible_partners(current_user, select(Partner)).order_by(Partner.name)
+    if tier_key:
+        query = query.join(Tier).where(Tier.key == tier_key)
+    partners = list(db.scalars(query))
+    counts = service.partner_counts(db, [p.id for p in partners])
+    return render_template(
+        "partners/index.html", partners=partners, counts=counts, tiers=service.tiers(db), tier_key=tier_key
+    )
+
+
+@bp.route("/partners/new", methods=["GET", "POST"])
+@role_required("admin", "manager")
+def create():
+    db = get_db()
+    form = _partner_form(db, manager_id=current_user.id if current_user.is_manager else None)
+    if form.validate_on_submit():
+        try:
+            partner = service.create_partner(
+                db, current_user, name=form.name.data, tier=db.get(Tier, form.tier_id.data),
+                manager=db.get(User, form.manager_id.data), web_domain=form.web_domain.data,
+            )
+        except service.PartnerError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.commit()
+            flash(f"{partner.name} has been created. Invite its first user below.", "success")
+            return redirect(url_for("partners.detail", partner_id=partner.id))
+    return render_template("partners/form.html", form=form, partner=None)
+
+
+@bp.get("/partners/<int:partner_id>")
+@role_required("admin", "manager")
+def detail(partner_id: int):
+    partner = load_partner(partner_id)
+    return _render_detail(partner, InviteUserForm())
+
+
+def _render_detail(partner: Partner, invite_form: InviteUserForm, status: int = 200):
+    db = get_db()
+    timeline = db.scalars(
+        select(AuditEvent).where(AuditEvent.partner_id == partner.id).order_by(AuditEvent.occurred_at.desc()).limit(30)
+    )
+    return (
+        render_template("partners/detail.html", partner=partner, invite_form=invite_form, timeline=list(timeline)),
+        status,
+    )
+
+
+@bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
+@role_required("admin", "manager")
+def edit(partner_id: int):
+    db = get_db()
+    partner = load_partner(partner_id)
+    form = _partner_form(db, obj=partner)
+    if current_user.is_manager:
+        # A manager may hand a partner over to a colleague; list every active manager.
+        form.set_choices(service.tiers(db), service.managers(db))
+    if form.validate_on_submit():
+        try:
+            changes = service.update_partner(
+                db, current_user, partner, name=form.name.data, web_domain=form.web_domain.data,
+                tier=db.get(Tier, form.tier_id.data), manager=db.get(User, form.manager_id.data),
+                reason=form.reason.data,
+            )
+        except service.PartnerError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.commit()
+            flash("Saved." if changes else "Nothing changed.", "success" if changes else "info")
+            if partner.manager_id != current_user.id and current_user.is_manager:
+                return redirect(url_for("partners.index"))
+            return redirect(url_for("partners.detail", partner_id=partner.id))
+    return render_template("partners/form.html", form=form, partner=partner)
+
+
+@bp.post("/partners/<int:partner_id>/invite")
+@role_required("admin", "manager")
+def invite(partner_id: int):
+    db = get_db()
+    partner = load_partner(partner_id)
+    form = InviteUserForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.invite_user(
+                db, current_user, email=form.email.data, name=form.name.data, role="partner", partner=partner,
+            )
+        except accounts.AccountError as error:
+            getattr(form, error.field).errors.append(error.message)
+        else:
+            db.commit()
+            flash(f"Invite sent to {user.email}. The link works for 7 days.", "success")
+            return redirect(url_for("partners.detail", partner_id=partner.id))
+    return _render_detail(partner, form, status=400)
+
+
+@bp.post("/partners/<int:partner_id>/users/<int:user_id>/resend-invite")
+@role_required("admin", "manager")
+def resend_invite(partner_id: int, user_id: int):
+    db = get_db()
+    partner = load_partner(partner_id)
+    user = db.get(User, user_id)
+    if user is None or user.partner_id != partner.id:
+        abort(404)
+    if user.has_password:
+        flash(f"{user.email} has already set up the account.", "info")
+    else:
+        accounts.send_invite(db, current_user, user)
+        db.commit()
+        flash(f"A new invite has been sent to {user.email}.", "success")
+    return redirect(url_for("partners.detail", partner_id=partner.id))
+
+
+@bp.get("/home")
+@role_required("partner")
+def home():
+    partner = load_partner(current_user.partner_id)
+    return render_template("partners/home.html", partner=partner, tier=partner.tier, manager=partner.manager)
