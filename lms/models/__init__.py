@@ -2,9 +2,14 @@
 
 from lms.db import Base
 from lms.models.audit import AuditEvent
+from lms.models.availability import Availability, AvailabilityWindow, DayOff
+from lms.models.booking import Booking, GroupSession, SessionSeat
 from lms.models.outbox import OutboxMessage
 from lms.models.partner import Partner
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
 
-__all__ = ["Base", "AccountToken", "AuditEvent", "OutboxMessage", "Partner", "Tier", "User"]
+__all__ = [
+    "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
+    "GroupSession", "OutboxMessage", "Partner", "SessionSeat", "Tier", "User",
+]
