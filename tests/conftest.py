@@ -58,22 +58,56 @@ def connection(engine):
         transaction.rollback()
 
 
-@pytest.fixture
-def app(engine, connection, database_url):
-    app = create_app(
-        {
-            "LMS_ENV": "testing",
-            "SECRET_KEY": "test-secret",
-            "DATABASE_URL": database_url,
-            "ENGINE": engine,
-            "WTF_CSRF_ENABLED": False,
-            "SERVER_NAME": None,
-        }
-    )
+def _test_config(engine, database_url) -> dict:
+    return {
+        "LMS_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "ENGINE": engine,
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+def _bind_to(app, connection) -> None:
     app.extensions["lms.db"].sessionmaker = sessionmaker(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
+
+
+@pytest.fixture
+def app(engine, connection, database_url):
+    app = create_app(_test_config(engine, database_url))
+    _bind_to(app, connection)
     return app
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context(request):
+    """Replace pytest-flask's fixture of this name.
+
+    pytest-flask pushes a request context of the app under test for the whole test; Flask then
+    reuses that app context for every client request, so `g` (the request's database session,
+    Flask-Login's current user) would leak from one request into the next. We push a context of
+    an identical twin app instead: tests still have `current_app` and `url_for`, and every client
+    request of the real app gets a fresh context, as in production.
+    """
+    if "app" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("app")
+    twin = create_app(_test_config(request.getfixturevalue("engine"), request.getfixturevalue("database_url")))
+    _bind_to(twin, request.getfixturevalue("connection"))
+    context = twin.test_request_context()
+    context.push()
+    yield
+    context.pop()
+
+
+@pytest.fixture
+def client(app):
+    """Replaces pytest-flask's `client`, which keeps each request's context pushed until the next
+    one (`with app.test_client()`); a second client would then share that context's `g`."""
+    return app.test_client()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from lms.accounts.service import MAX_PASSWORD_LENGTH, is_valid_timezone, timezone_names
+from lms.accounts.service import MAX_PASSWORD_LENGTH, is_valid_timezone, password_problems, timezone_names
 
 
 def email_field(label: str = "Email") -> EmailField:
@@ -51,13 +51,24 @@ class TimezoneField(SelectField):
         return super().iter_choices()
 
 
+class NewPasswordForm(FlaskForm):
+    """A form that sets a password: the strength rules (accounts.service) are shown beside the field."""
+
+    account_email = ""  # the view sets it: the password may not be the email
+
+    def validate_password(self, field) -> None:
+        problems = password_problems(field.data or "", self.account_email)
+        if problems:
+            raise ValidationError(" ".join(problems))
+
+
 class LoginForm(FlaskForm):
     email = email_field()
     password = PasswordField("Password", validators=[DataRequired("Enter your password."), Length(max=MAX_PASSWORD_LENGTH)])
     remember = BooleanField("Keep me signed in on this device")
 
 
-class AcceptInviteForm(FlaskForm):
+class AcceptInviteForm(NewPasswordForm):
     name = name_field("Your full name")
     password = new_password_field("Choose a password")
     confirm = confirm_field()
@@ -68,12 +79,12 @@ class ForgotPasswordForm(FlaskForm):
     email = email_field("Your account email")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(NewPasswordForm):
     password = new_password_field()
     confirm = confirm_field()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(NewPasswordForm):
     current_password = PasswordField("Current password", validators=[DataRequired("Enter your current password.")])
     password = new_password_field()
     confirm = confirm_field()

@@ -80,6 +80,7 @@ def accept_invite(token: str):
     if current_user.is_authenticated:
         logout_user()
     form = AcceptInviteForm(name=invite.user.name)
+    form.account_email = invite.user.email
     if form.validate_on_submit():
         try:
             user = service.accept_invite(
@@ -118,10 +119,11 @@ def forgot_password():
 def reset_password(token: str):
     db = get_db()
     try:
-        service.check_token(db, token, "reset")
+        reset = service.check_token(db, token, "reset")
     except service.TokenInvalid as error:
         return _bad_link(error, "reset")
     form = ResetPasswordForm()
+    form.account_email = reset.user.email
     if form.validate_on_submit():
         try:
             user = service.reset_password(db, token, form.password.data)
@@ -158,6 +160,7 @@ def change_password():
     db = get_db()
     form = ProfileForm(obj=current_user, formdata=None)
     password_form = ChangePasswordForm(prefix="pw")
+    password_form.account_email = current_user.email
     if password_form.validate_on_submit():
         try:
             service.change_password(db, current_user, password_form.current_password.data, password_form.password.data)
@@ -165,7 +168,7 @@ def change_password():
             getattr(password_form, error.field).errors.append(error.message)
         else:
             db.commit()
-            login_user(current_user)  # the session token rotated; keep this session signed in
+            login_user(current_user._get_current_object())  # the token rotated: keep this session
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("accounts.profile"))
     return render_template("accounts/profile.html", form=form, password_form=password_form), 400
