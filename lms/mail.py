@@ -105,17 +105,19 @@ def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     sent = 0
     smtp = None
+    last_id = 0  # each message is tried at most once per run; a failure waits for the next run
     try:
         for _ in range(limit):
             message = db.scalar(
                 select(OutboxMessage)
-                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5)
+                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5, OutboxMessage.id > last_id)
                 .order_by(OutboxMessage.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
             )
             if message is None:
                 break
+            last_id = message.id
             try:
                 smtp = smtp or connect()
                 smtp.send_message(build_email(message, sender))

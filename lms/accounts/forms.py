@@ -47,7 +47,7 @@ class TimezoneField(SelectField):
             raise ValidationError("Choose a time zone from the list (for example Europe/London).")
 
     def iter_choices(self):
-        self.choices = [(name, name.replace("_", " ")) for name in timezone_names()]
+        self.choices = {name: name.replace("_", " ") for name in timezone_names()}
         return super().iter_choices()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import TimezoneField, email_field, name_field
 from lms.models.tier import ONBOARDING_KINDS, SLA_COVERAGES
@@ -12,7 +12,7 @@ from lms.models.tier import ONBOARDING_KINDS, SLA_COVERAGES
 
 class TierForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=64)])
-    onboarding_kind = SelectField("Onboarding", choices=list(ONBOARDING_KINDS.items()))
+    onboarding_kind = SelectField("Onboarding", choices=ONBOARDING_KINDS)
     group_capacity = IntegerField(
         "Group session capacity", validators=[Optional(), NumberRange(1, 500, "Enter a number from 1 to 500.")],
         description="Seats per group onboarding session (group onboarding only).",
@@ -21,7 +21,7 @@ class TierForm(FlaskForm):
         "Support channel", validators=[DataRequired("Describe the support channel."), Length(max=500)],
         description="What partners of this tier see, e.g. “Your partner manager's email and phone”.",
     )
-    sla_coverage = SelectField("Response coverage", choices=list(SLA_COVERAGES.items()))
+    sla_coverage = SelectField("Response coverage", choices=SLA_COVERAGES)
     sla_hours = IntegerField(
         "Response target (hours)", validators=[Optional(), NumberRange(1, 720, "Enter a number from 1 to 720.")],
     )
@@ -35,13 +35,16 @@ class TierForm(FlaskForm):
         validators=[InputRequired("Enter a rate."), NumberRange(0, 100, "Enter a percentage from 0 to 100.")],
     )
 
-    def validate_group_capacity(self, field) -> None:
-        if self.onboarding_kind.data == "group" and not field.data:
-            raise ValidationError("Group onboarding needs a capacity.")
-
-    def validate_sla_hours(self, field) -> None:
-        if self.sla_coverage.data != "none" and not field.data:
-            raise ValidationError("Enter the response target in hours, or choose “No response target”.")
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here, not in validate_<field>: Optional() ends a blank field's own chain.
+        valid = super().validate(extra_validators)
+        if self.onboarding_kind.data == "group" and not self.group_capacity.data and not self.group_capacity.errors:
+            self.group_capacity.errors.append("Group onboarding needs a capacity.")
+            valid = False
+        if self.sla_coverage.data != "none" and not self.sla_hours.data and not self.sla_hours.errors:
+            self.sla_hours.errors.append("Enter the response target in hours, or choose “No response target”.")
+            valid = False
+        return valid
 
 
 class ManagerForm(FlaskForm):

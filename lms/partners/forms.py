@@ -31,8 +31,8 @@ class PartnerForm(FlaskForm):
     )
 
     def set_choices(self, tiers, managers) -> None:
-        self.tier_id.choices = [(t.id, t.name) for t in tiers]
-        self.manager_id.choices = [(m.id, f"{m.name} ({m.email})") for m in managers]
+        self.tier_id.choices = {t.id: t.name for t in tiers}
+        self.manager_id.choices = {m.id: f"{m.name} ({m.email})" for m in managers}
         self.tier_id.validate_choice = True
 
 

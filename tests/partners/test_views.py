@@ -1,0 +1,118 @@
+from sqlalchemy import func, select
+
+from lms.models import AuditEvent, Partner, User
+
+
+def test_manager_sees_only_their_partners(client, auth, make, db):
+    manager = make.manager()
+    mine = make.partner(manager=manager, name="Mine Corp")
+    make.partner(name="Theirs Corp")
+    db.commit()
+    auth.login_as(manager)
+    page = client.get("/partners/").get_data(as_text=True)
+    assert "Mine Corp" in page and "Theirs Corp" not in page
+    assert client.get(f"/partners/{mine.id}").status_code == 200
+
+
+def test_admin_sees_all_and_filters_by_tier(client, auth, make, db):
+    admin = make.admin()
+    make.partner("gold", name="Golden Corp")
+    make.partner("bronze", name="Bronze Corp")
+    db.commit()
+    auth.login_as(admin)
+    page = client.get("/partners/?tier=gold").get_data(as_text=True)
+    assert "Golden Corp" in page and "Bronze Corp" not in page
+
+
+def test_partner_user_cannot_open_manager_pages(client, auth, make, db):
+    user = make.partner_user()
+    db.commit()
+    auth.login_as(user)
+    assert client.get("/partners/").status_code == 403
+    assert client.get(f"/partners/{user.partner_id}").status_code == 403
+
+
+def test_manager_creates_a_partner_for_themselves(client, auth, make, db):
+    manager, other_manager = make.manager(), make.manager()
+    db.commit()
+    auth.login_as(manager)
+    gold = make.tier("gold")
+    response = client.post("/partners/new", data={"name": "Newco", "web_domain": "https://www.newco.example/",
+                                                   "tier_id": gold.id, "manager_id": manager.id})
+    assert response.status_code == 302
+    partner = db.scalar(select(Partner).where(Partner.name == "Newco"))
+    assert partner.manager_id == manager.id and partner.web_domain == "newco.example"
+    forged = client.post("/partners/new", data={"name": "Forged", "tier_id": gold.id, "manager_id": other_manager.id})
+    assert b"Not a valid choice" in forged.data
+    assert db.scalar(select(Partner).where(Partner.name == "Forged")) is None
+
+
+def test_bad_partner_input_changes_nothing(client, auth, make, db):
+    admin = make.admin()
+    make.partner(name="Taken Name")
+    db.commit()
+    auth.login_as(admin)
+    before = db.scalar(select(func.count(Partner.id)))
+    manager_id = db.scalar(select(User.id).where(User.role == "manager"))
+    cases = [
+        ({"name": "", "tier_id": 1, "manager_id": manager_id}, b"Enter the organisation&#39;s name."),
+        ({"name": "x" * 161, "tier_id": 1, "manager_id": manager_id}, b"Field cannot be longer than 160 characters."),
+        ({"name": "Ok", "web_domain": "not a domain", "tier_id": 1, "manager_id": manager_id}, b"Enter a web domain such as example.com."),
+        ({"name": "Ok", "tier_id": "gold", "manager_id": manager_id}, b"Invalid Choice"),
+        ({"name": "taken name", "tier_id": 1, "manager_id": manager_id}, b"A partner with this name already exists."),
+    ]
+    for data, message in cases:
+        response = client.post("/partners/new", data=data)
+        assert response.status_code == 200
+        assert message in response.data, message
+    assert db.scalar(select(func.count(Partner.id))) == before
+
+
+def test_invite_rejects_duplicate_email_beside_the_field(client, auth, make, db):
+    manager = make.manager()
+    partner = make.partner(manager=manager)
+    make.user("partner", partner=partner, email="dup@example.com")
+    db.commit()
+    auth.login_as(manager)
+    response = client.post(f"/partners/{partner.id}/invite", data={"name": "Dup", "email": "DUP@example.com"})
+    assert response.status_code == 400
+    assert b"An account with this email already exists." in response.data
+    empty = client.post(f"/partners/{partner.id}/invite", data={"name": "", "email": ""})
+    assert b"Enter a name." in empty.data and b"Enter an email address." in empty.data
+
+
+def test_edit_partner_tier_needs_reason_and_appears_on_timeline(client, auth, make, db):
+    admin = make.admin()
+    partner = make.partner("bronze", name="Climber Ltd")
+    db.commit()
+    auth.login_as(admin)
+    data = {"name": "Climber Ltd", "tier_id": make.tier("gold").id, "manager_id": partner.manager_id}
+    response = client.post(f"/partners/{partner.id}/edit", data=data)
+    assert b"Say why the tier or manager changes" in response.data
+    db.expire_all()
+    assert db.get(Partner, partner.id).tier.key == "bronze"
+    client.post(f"/partners/{partner.id}/edit", data=data | {"reason": "Hit Gold revenue"})
+    detail = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert "tier Bronze -&gt; Gold" in detail and "Hit Gold revenue" in detail
+
+
+def test_resend_invite(client, auth, make, db):
+    manager = make.manager()
+    partner = make.partner(manager=manager)
+    pending = make.user("partner", partner=partner, password=None)
+    db.commit()
+    auth.login_as(manager)
+    client.post(f"/partners/{partner.id}/users/{pending.id}/resend-invite")
+    assert db.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "user.invited")) == 1
+
+
+def test_partner_home_shows_tier_support_and_sla(client, auth, make, db):
+    manager = make.manager(name="Anna Berg", phone="+44 20 7946 0018", timezone="Europe/London")
+    partner = make.partner("gold", manager=manager, name="Goldy")
+    user = make.user("partner", partner=partner)
+    db.commit()
+    auth.login_as(user)
+    page = client.get("/home").get_data(as_text=True)
+    assert "Anna Berg" in page and "+44 20 7946 0018" in page
+    assert "Answer within 4 business hours" in page and "Europe/London" in page
+    assert "Gold" in page
