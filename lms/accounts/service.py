@@ -285,10 +285,16 @@ def change_password(db: Session, user: User, current: str, new: str) -> None:
 
 
 def update_profile(db: Session, user: User, *, name: str, timezone: str, phone: str | None) -> None:
-    user.name = name.strip()
-    user.timezone = timezone
-    user.phone = phone or None
-    db.flush()
+    values = {"name": name.strip(), "timezone": timezone, "phone": (phone or "").strip() or None}
+    changes = audit.diff(user, values)
+    if not changes:
+        return
+    for field, value in values.items():
+        setattr(user, field, value)
+    audit.record(
+        db, user, "user.profile_updated", user, f"{user.email} updated their profile ({', '.join(changes)})",
+        partner_id=user.partner_id, changes=changes,
+    )
 
 
 def set_active(db: Session, actor: User, user: User, active: bool) -> None:
