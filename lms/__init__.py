@@ -8,6 +8,7 @@ from typing import Any, Mapping
 
 from flask import Flask, redirect, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lms import db
 from lms.config import load_config
@@ -22,6 +23,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)  # home of the default SQLite file
+    if app.config["PROXY_FIX_HOPS"]:
+        # Trust the load balancer's X-Forwarded-* so rate limits key on the client, links use https.
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     register_extensions(app, test_config)
@@ -48,10 +53,15 @@ def register_extensions(app: Flask, test_config: Mapping[str, Any] | None) -> No
 def register_blueprints(app: Flask) -> None:
     from lms.accounts import bp as accounts_bp
     from lms.admin import bp as admin_bp
+    from lms.bookings import bp as bookings_bp
+    from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
 
-    for blueprint in (accounts_bp, partners_bp, admin_bp):
+    for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, courses_bp):
         app.register_blueprint(blueprint)
+    from lms.checkins import bp as checkins_bp  # check-ins, support requests
+
+    app.register_blueprint(checkins_bp)
 
     @app.get("/")
     def index():

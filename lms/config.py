@@ -23,7 +23,7 @@ _STRING_VARS = (
     "MAIL_DEFAULT_SENDER",
     "PORTAL_NAME",
 )
-_INT_VARS = ("MAIL_PORT",)
+_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS")
 _BOOL_VARS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
@@ -46,6 +46,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_USERNAME": None,
         "MAIL_PASSWORD": None,
         "MAIL_DEFAULT_SENDER": "Partner Portal <partners@example.com>",
+        "PROXY_FIX_HOPS": 0,  # proxies in front that set X-Forwarded-For/-Proto (a load balancer: 1)
         "INVITE_TOKEN_DAYS": 7,
         "RESET_TOKEN_HOURS": 1,
         "LOGIN_RATE_LIMIT": "10 per minute",

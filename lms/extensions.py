@@ -9,8 +9,9 @@ login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please sign in to see that page."
 login_manager.login_message_category = "info"
-# A stolen session cookie should not survive a change of IP and browser unnoticed.
-login_manager.session_protection = "strong"
+# "basic", not "strong": behind a load balancer the client address seen here may change between
+# requests; a rotated session token (password change, deactivation) is what ends stolen sessions.
+login_manager.session_protection = "basic"
 
 csrf = CSRFProtect()
 

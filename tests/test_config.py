@@ -39,3 +39,18 @@ def test_environment_overrides():
 def test_unknown_environment_is_refused():
     with pytest.raises(ConfigError, match="LMS_ENV"):
         _config({"LMS_ENV": "staging"})
+
+
+def test_proxy_fix_lets_rate_limits_see_the_client_address(engine, database_url):
+    app = create_app({"LMS_ENV": "testing", "ENGINE": engine, "DATABASE_URL": database_url, "PROXY_FIX_HOPS": 1})
+    seen = {}
+
+    @app.get("/_whoami")
+    def whoami():
+        from flask import request
+
+        seen["addr"], seen["scheme"] = request.remote_addr, request.scheme
+        return "ok"
+
+    app.test_client().get("/_whoami", headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert seen == {"addr": "203.0.113.9", "scheme": "https"}
