@@ -1,0 +1,133 @@
+"""Booking forms: format checks only; the service decides what is allowed."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
+
+from lms.bookings.slots import Window
+from lms.models.availability import WEEKDAYS
+
+_RANGE_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–to]+\s*(\d{1,2})(?::(\d{2}))?\s*$")
+
+
+def parse_windows(weekday: int, text: str | None) -> list[Window]:
+    """'09:00-12:00, 14:00-17:30' -> windows; ValueError with a message for anything else."""
+    windows = []
+    for part in filter(None, (p.strip() for p in (text or "").replace(";", ",").split(","))):
+        match = _RANGE_RE.match(part)
+        if not match:
+            raise ValueError(f"Write times as 09:00-12:00; '{part}' is not understood.")
+        h1, m1, h2, m2 = (int(g or 0) for g in match.groups())
+        if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
+            raise ValueError(f"'{part}' is not a time of day.")
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if start >= end or end > 1440:
+            raise ValueError(f"'{part}' must end after it starts, on the same day.")
+        windows.append(Window(weekday, start, end))
+    return windows
+
+
+def format_windows(windows) -> str:
+    return ", ".join(f"{w.start_minute // 60:02d}:{w.start_minute % 60:02d}-{w.end_minute // 60:02d}:{w.end_minute % 60:02d}"
+                     for w in windows)
+
+
+def _windows_check(form, field) -> None:
+    try:
+        parse_windows(0, field.data)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+def parse_slot(text: str | None) -> datetime | None:
+    """The UTC start a slot button carries ('2026-03-30T07:00:00+00:00'); None when malformed."""
+    try:
+        value = datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None:
+        return None
+    return value.astimezone(timezone.utc)
+
+
+class AvailabilityForm(FlaskForm):
+    timezone = SelectField("Your time zone", validators=[DataRequired()],
+                           description="Your windows below are in this zone; partners see times in their own.")
+    slot_minutes = IntegerField("Call length (minutes)", validators=[
+        DataRequired("Enter the call length."), NumberRange(15, 120, "Between 15 and 120 minutes.")])
+    buffer_before_minutes = IntegerField("Buffer before a call (minutes)", default=0, validators=[
+        Optional(), NumberRange(0, 240, "Between 0 and 240 minutes.")])
+    buffer_after_minutes = IntegerField("Buffer after a call (minutes)", default=0, validators=[
+        Optional(), NumberRange(0, 240, "Between 0 and 240 minutes.")])
+    min_notice_hours = IntegerField("Minimum notice (hours)", default=24, validators=[
+        Optional(), NumberRange(0, 720, "Between 0 and 720 hours.")],
+        description="Nobody can book, move or cancel a call closer to its start than this.")
+    horizon_days = IntegerField("Booking horizon (days)", default=60, validators=[
+        DataRequired("Enter how far ahead partners may book."), NumberRange(1, 365, "Between 1 and 365 days.")])
+    meeting_url = StringField("How to join (video link)", validators=[
+        Optional(), URL(message="Enter a full link such as https://meet.example.com/anna."), Length(max=500)])
+    day_0 = StringField(WEEKDAYS[0], validators=[_windows_check])
+    day_1 = StringField(WEEKDAYS[1], validators=[_windows_check])
+    day_2 = StringField(WEEKDAYS[2], validators=[_windows_check])
+    day_3 = StringField(WEEKDAYS[3], validators=[_windows_check])
+    day_4 = StringField(WEEKDAYS[4], validators=[_windows_check])
+    day_5 = StringField(WEEKDAYS[5], validators=[_windows_check])
+    day_6 = StringField(WEEKDAYS[6], validators=[_windows_check])
+
+    def day_fields(self):
+        return [getattr(self, f"day_{i}") for i in range(7)]
+
+    def windows(self) -> list[Window]:
+        return [w for i, f in enumerate(self.day_fields()) for w in parse_windows(i, f.data)]
+
+
+class DayOffForm(FlaskForm):
+    first_day = DateField("First day", validators=[DataRequired("Enter the first day off.")])
+    last_day = DateField("Last day", validators=[Optional()], description="Leave empty for a single day.")
+    note = StringField("Note (only you see it)", validators=[Optional(), Length(max=200)])
+
+
+class SlotForm(FlaskForm):
+    starts_at = HiddenField("Time", validators=[DataRequired("Pick a time from the list.")])
+
+    def validate_starts_at(self, field) -> None:
+        if parse_slot(field.data) is None:
+            raise ValidationError("Pick a time from the list.")
+
+
+class SeatForm(FlaskForm):
+    """Taking a seat carries nothing but the CSRF token: the session is in the URL."""
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=500)])
+
+
+class OutcomeForm(FlaskForm):
+    outcome = RadioField("Outcome", choices=[("held", "Held"), ("no_show", "No-show (the partner may book again)")],
+                         validators=[DataRequired("Choose held or no-show.")])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
+    next_steps = TextAreaField("Next steps", validators=[Optional(), Length(max=2000)])
+
+
+class GroupSessionForm(FlaskForm):
+    title = StringField("Title", default="Group onboarding session", validators=[
+        DataRequired("Give the session a title."), Length(max=160)])
+    starts_on = DateField("Date", validators=[DataRequired("Enter the date.")])
+    start_time = TimeField("Start time (your zone)", validators=[DataRequired("Enter the start time.")])
+    minutes = IntegerField("Length (minutes)", default=60, validators=[
+        DataRequired("Enter the length."), NumberRange(15, 240, "Between 15 and 240 minutes.")])
+    capacity = IntegerField("Seats", validators=[DataRequired("Enter the number of seats."),
+                                                 NumberRange(1, 500, "Between 1 and 500 seats.")])
+    meeting_url = StringField("Video link", validators=[
+        Optional(), URL(message="Enter a full link such as https://meet.example.com/onboarding."), Length(max=500)])
+
+
+class SeatOutcomeForm(FlaskForm):
+    outcome = SelectField("Attendance", choices=[("held", "Attended"), ("no_show", "No-show")],
+                          validators=[DataRequired()])
