@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.bookings.factories import foreign_values as booking_values
+
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
     "static",
@@ -32,6 +34,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
         "token": "not-a-real-token",
         "filename": "app.css",
     }
+    values.update(booking_values(db, other_partner, other_user))
     return values
 
 

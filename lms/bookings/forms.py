@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
+from lms.accounts.forms import TimezoneField
 from lms.bookings.slots import Window
 from lms.models.availability import WEEKDAYS
 
@@ -56,8 +57,8 @@ def parse_slot(text: str | None) -> datetime | None:
 
 
 class AvailabilityForm(FlaskForm):
-    timezone = SelectField("Your time zone", validators=[DataRequired()],
-                           description="Your windows below are in this zone; partners see times in their own.")
+    timezone = TimezoneField("Your time zone",
+                             description="Your windows below are in this zone; partners see times in their own.")
     slot_minutes = IntegerField("Call length (minutes)", validators=[
         DataRequired("Enter the call length."), NumberRange(15, 120, "Between 15 and 120 minutes.")])
     buffer_before_minutes = IntegerField("Buffer before a call (minutes)", default=0, validators=[
@@ -109,7 +110,7 @@ class CancelForm(FlaskForm):
 
 
 class OutcomeForm(FlaskForm):
-    outcome = RadioField("Outcome", choices=[("held", "Held"), ("no_show", "No-show (the partner may book again)")],
+    outcome = RadioField("Outcome", choices={"held": "Held", "no_show": "No-show (the partner may book again)"},
                          validators=[DataRequired("Choose held or no-show.")])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
     next_steps = TextAreaField("Next steps", validators=[Optional(), Length(max=2000)])
@@ -129,5 +130,5 @@ class GroupSessionForm(FlaskForm):
 
 
 class SeatOutcomeForm(FlaskForm):
-    outcome = SelectField("Attendance", choices=[("held", "Attended"), ("no_show", "No-show")],
+    outcome = SelectField("Attendance", choices={"held": "Attended", "no_show": "No-show"},
                           validators=[DataRequired()])

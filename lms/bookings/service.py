@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -78,10 +78,6 @@ class KickoffState:
 
 
 # --- availability ---------------------------------------------------------------------------------
-
-def zones() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
-
 
 def get_availability(db: Session, manager_id: int) -> Availability | None:
     return db.scalar(select(Availability).where(Availability.manager_id == manager_id))

@@ -325,7 +325,6 @@ def availability():
     else:
         form = AvailabilityForm(timezone=current_user.timezone, slot_minutes=30, buffer_before_minutes=0,
                                 buffer_after_minutes=10, min_notice_hours=24, horizon_days=60)
-    form.timezone.choices = [(z, z) for z in service.zones()]
     if request.method == "GET":
         for i, field in enumerate(form.day_fields()):
             field.data = format_windows([w for w in windows if w.weekday == i])
@@ -372,7 +371,6 @@ def add_day_off():
             return redirect(url_for("bookings.availability") + "#days-off")
     current = service.get_availability(db, current_user.id)
     avail_form = AvailabilityForm(obj=current, formdata=None) if current else AvailabilityForm(formdata=None)
-    avail_form.timezone.choices = [(z, z) for z in service.zones()]
     for i, field in enumerate(avail_form.day_fields()):
         field.data = format_windows([w for w in service.windows_of(db, current_user.id) if w.weekday == i])
     return render_template(
