@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from lms import migrate
 from lms.db import get_db
+from lms.jobs import jobs_cli
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -78,3 +79,4 @@ def create_admin(email: str, name: str, password: str) -> None:
 def register(app: Flask) -> None:
     for group in (db_cli, demo_cli, mail_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(jobs_cli)  # scheduled work: `flask jobs run`

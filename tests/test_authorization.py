@@ -12,6 +12,8 @@ import pytest
 
 from tests.bookings.factories import foreign_values as booking_values
 
+from tests.checkins import factories as checkin_factories
+
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
     "static",
@@ -35,6 +37,10 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
         "filename": "app.css",
     }
     values.update(booking_values(db, other_partner, other_user))
+    other_checkin = checkin_factories.checkin(db, other_partner)
+    values["checkin_id"] = other_checkin.id
+    values["request_id"] = checkin_factories.support_request(db, other_partner, other_user).id
+    checkin_factories.next_step(db, other_checkin, text="Zebra secret step")
     return values
 
 

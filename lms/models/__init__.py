@@ -4,12 +4,15 @@ from lms.db import Base
 from lms.models.audit import AuditEvent
 from lms.models.availability import Availability, AvailabilityWindow, DayOff
 from lms.models.booking import Booking, GroupSession, SessionSeat
+from lms.models.checkin import CheckIn, CheckinPlan, NextStep, PublicHoliday
 from lms.models.outbox import OutboxMessage
 from lms.models.partner import Partner
+from lms.models.support import SupportRequest
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
     "GroupSession", "OutboxMessage", "Partner", "SessionSeat", "Tier", "User",
+    "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
 ]

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms import audit
+from lms.checkins import service as checkins
 from lms.models import Partner, Tier, User
 
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -137,6 +138,10 @@ def update_partner(
         summary += f" (reason: {reason.strip()})"
         changes["reason"] = reason.strip()
     audit.record(db, actor, "partner.updated", partner, summary, partner_id=partner.id, changes=changes)
+    # Issue 6: a new tier re-plans future open check-ins; a new manager takes over the open ones.
+    checkins.replan_after_change(
+        db, actor, partner, tier_changed="tier_id" in changes, manager_changed="manager_id" in changes
+    )
     return changes
 
 

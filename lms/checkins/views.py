@@ -1,0 +1,319 @@
+"""Check-ins: the manager's agenda, recording and skipping, the partner's plan, support requests."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.access import check_partner_access, load_partner, role_required
+from lms.bookings import service as bookings
+from lms.bookings.forms import parse_slot
+from lms.bookings.slots import group_by_day
+from lms.checkins import bp, service
+from lms.checkins.forms import AnswerForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
+from lms.db import get_db, utcnow
+from lms.models import CheckIn, NextStep, Partner, SupportRequest
+from lms.models.booking import LIVE_STATUSES
+
+
+# --- load-or-404 helpers: the partner-visibility rule applies to every check-in record -------------
+
+def load_checkin(checkin_id: int) -> CheckIn:
+    checkin = get_db().get(CheckIn, checkin_id)
+    if checkin is None:
+        abort(404)
+    check_partner_access(current_user, checkin.partner)
+    return checkin
+
+
+def load_support_request(request_id: int) -> SupportRequest:
+    support_request = get_db().get(SupportRequest, request_id)
+    if support_request is None:
+        abort(404)
+    check_partner_access(current_user, support_request.partner)
+    return support_request
+
+
+def load_step(step_id: int) -> NextStep:
+    step = get_db().get(NextStep, step_id)
+    if step is None:
+        abort(404)
+    check_partner_access(current_user, get_db().get(Partner, step.partner_id))
+    return step
+
+
+# --- manager: agenda, record, skip ----------------------------------------------------------------
+
+@bp.get("/")
+@role_required("manager", "admin")
+def agenda():
+    return render_template("checkins/agenda.html", agenda=service.agenda(get_db(), current_user))
+
+
+def _steps_input(form: RecordForm) -> list[service.StepInput]:
+    return [service.StepInput(entry.form.owner.data, entry.form.text.data or "", entry.form.due_on.data)
+            for entry in form.steps]
+
+
+def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, status: int = 200):
+    db = get_db()
+    steps = service.open_steps(db, partner.id)
+    form.done_steps.choices = [(s.id, s.text) for s in steps]
+    history = [c for c in service.partner_checkins(db, partner.id) if c.status != "planned"][-5:]
+    return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps,
+                           history=list(reversed(history)),
+                           last_contact=service.last_contact(db, [partner.id], current_user).get(partner.id)), status
+
+
+@bp.route("/<int:checkin_id>/record", methods=["GET", "POST"])
+@role_required("manager", "admin")
+def record(checkin_id: int):
+    db = get_db()
+    checkin = load_checkin(checkin_id)
+    if checkin.status != "planned":
+        flash(f"This check-in is already {checkin.status}.", "info")
+        return redirect(url_for("checkins.partner", partner_id=checkin.partner_id))
+    today = service.today_for(current_user, utcnow())
+    form = RecordForm(held_on=today)
+    form.done_steps.choices = [(s.id, s.text) for s in service.open_steps(db, checkin.partner_id)]
+    if form.validate_on_submit():
+        try:
+            service.record_checkin(
+                db, current_user, checkin, held_on=form.held_on.data, notes=form.notes.data,
+                steps=_steps_input(form), pulse=form.pulse_value, done_step_ids=form.done_steps.data or [],
+            )
+        except service.CheckinError as error:
+            db.rollback()
+            _form_error(form, error)
+            checkin = load_checkin(checkin_id)
+            return _record_page(checkin.partner, form, checkin, status=409 if isinstance(error, service.AlreadyRecorded) else 400)
+        db.commit()
+        flash(f"{checkin.kind_label} with {checkin.partner.name} recorded.", "success")
+        return redirect(url_for("checkins.agenda"))
+    return _record_page(checkin.partner, form, checkin, status=400 if form.errors else 200)
+
+
+@bp.route("/partners/<int:partner_id>/adhoc", methods=["GET", "POST"])
+@role_required("manager", "admin")
+def adhoc(partner_id: int):
+    db = get_db()
+    partner = load_partner(partner_id)
+    form = RecordForm(held_on=service.today_for(current_user, utcnow()))
+    form.done_steps.choices = [(s.id, s.text) for s in service.open_steps(db, partner.id)]
+    if form.validate_on_submit():
+        try:
+            service.record_adhoc(
+                db, current_user, partner, held_on=form.held_on.data, notes=form.notes.data,
+                steps=_steps_input(form), pulse=form.pulse_value, done_step_ids=form.done_steps.data or [],
+            )
+        except service.CheckinError as error:
+            db.rollback()
+            _form_error(form, error)
+            return _record_page(load_partner(partner_id), form, None, status=400)
+        db.commit()
+        flash(f"Ad hoc check-in with {partner.name} recorded.", "success")
+        return redirect(url_for("checkins.partner", partner_id=partner.id))
+    return _record_page(partner, form, None, status=400 if form.errors else 200)
+
+
+def _form_error(form, error: service.CheckinError) -> None:
+    target = getattr(form, error.field, None)
+    if target is None or error.field == "steps":
+        # Step errors belong to the step rows as a whole.
+        form.form_errors.append(error.message)
+    else:
+        target.errors = list(target.errors) + [error.message]
+
+
+@bp.route("/<int:checkin_id>/skip", methods=["GET", "POST"])
+@role_required("manager", "admin")
+def skip(checkin_id: int):
+    db = get_db()
+    checkin = load_checkin(checkin_id)
+    form = SkipForm()
+    if checkin.status != "planned":
+        flash(f"This check-in is already {checkin.status}.", "info")
+        return redirect(url_for("checkins.partner", partner_id=checkin.partner_id))
+    if form.validate_on_submit():
+        try:
+            service.skip_checkin(db, current_user, checkin, form.reason.data)
+        except service.CheckinError as error:
+            db.rollback()
+            _form_error(form, error)
+            checkin = load_checkin(checkin_id)
+        else:
+            db.commit()
+            flash(f"{checkin.kind_label} due {checkin.due_on:%-d %b} skipped.", "success")
+            return redirect(url_for("checkins.agenda"))
+    return render_template("checkins/skip.html", checkin=checkin, form=form), 400 if form.errors else 200
+
+
+@bp.get("/partners/<int:partner_id>")
+@role_required("manager", "admin")
+def partner(partner_id: int):
+    """Every check-in of one partner: held, skipped and planned, with the next steps agreed."""
+    db = get_db()
+    partner = load_partner(partner_id)
+    checkins = service.partner_checkins(db, partner.id)
+    return render_template(
+        "checkins/partner.html", partner=partner, checkins=checkins, plan=service.plan_of(db, partner.id),
+        open_steps=service.open_steps(db, partner.id), steps_form=StepsDoneForm(),
+        today=service.today_for(current_user, utcnow()),
+    )
+
+
+# --- partner: the plan, booking a call, next steps --------------------------------------------------
+
+@bp.get("/plan")
+@role_required("partner")
+def plan():
+    db = get_db()
+    partner = load_partner(current_user.partner_id)
+    manager = partner.manager
+    checkins = service.partner_checkins(db, partner.id)
+    upcoming = [c for c in checkins if c.status == "planned"]
+    past = [c for c in checkins if c.status != "planned"][-6:]
+    return render_template(
+        "checkins/plan.html", partner=partner, tier=partner.tier, manager=manager,
+        promise=service.support_promise(partner.tier, manager), next_checkin=upcoming[0] if upcoming else None,
+        upcoming=upcoming[1:6], past=list(reversed(past)), open_steps=service.open_steps(db, partner.id),
+        requests=service.partner_requests(db, partner.id, limit=10), steps_form=StepsDoneForm(),
+        started=service.plan_of(db, partner.id) is not None, live=LIVE_STATUSES, now=utcnow(),
+    )
+
+
+@bp.post("/partners/<int:partner_id>/steps")
+@role_required("partner", "manager", "admin")
+def steps_done(partner_id: int):
+    db = get_db()
+    partner = load_partner(partner_id)
+    form = StepsDoneForm()
+    if form.validate_on_submit() and form.done_steps.data:
+        done = service.complete_steps(db, current_user, partner, form.done_steps.data)
+        db.commit()
+        flash(f"{done} next step(s) marked done." if done else "Nothing to mark done.", "success" if done else "info")
+    else:
+        flash("Tick the steps that are done first.", "info")
+    if current_user.is_partner:
+        return redirect(url_for("checkins.plan"))
+    return redirect(url_for("checkins.partner", partner_id=partner.id))
+
+
+def _slots_page(checkin: CheckIn, form: SlotForm, status: int = 200):
+    db = get_db()
+    manager = checkin.partner.manager
+    slots = bookings.free_slots(db, manager.id)
+    # Offer the times around the due date first; the whole horizon when there are none.
+    near = [s for s in slots if abs((s.starts_at.date() - checkin.due_on).days) <= 10]
+    days = group_by_day(near or slots, current_user.timezone or "UTC")
+    return render_template(
+        "checkins/book.html", checkin=checkin, partner=checkin.partner, manager=manager, form=form, days=days,
+        availability=bookings.get_availability(db, manager.id),
+        action=url_for("checkins.book", checkin_id=checkin.id),
+    ), status
+
+
+@bp.route("/<int:checkin_id>/book", methods=["GET", "POST"])
+@role_required("partner")
+def book(checkin_id: int):
+    db = get_db()
+    checkin = load_checkin(checkin_id)
+    if checkin.status != "planned":
+        flash("This check-in is already recorded.", "info")
+        return redirect(url_for("checkins.plan"))
+    if checkin.booking is not None and checkin.booking.status in LIVE_STATUSES:
+        return redirect(url_for("bookings.call", booking_id=checkin.booking_id))
+    form = SlotForm()
+    if request.method == "POST":
+        if form.validate_on_submit() and parse_slot(form.starts_at.data) is not None:
+            try:
+                booking = service.book_checkin_call(db, current_user, checkin, parse_slot(form.starts_at.data))
+            except service.CheckinError as error:
+                db.rollback()
+                form.starts_at.errors = [error.message]
+                return _slots_page(load_checkin(checkin_id), form, status=409)
+            db.commit()
+            flash("Your check-in call is booked. The invitation is on its way by email.", "success")
+            return redirect(url_for("bookings.call", booking_id=booking.id))
+        form.starts_at.errors = ["Pick a time from the list."]
+        return _slots_page(checkin, form, status=400)
+    return _slots_page(checkin, form)
+
+
+# --- support requests -------------------------------------------------------------------------------
+
+@bp.route("/support/new", methods=["GET", "POST"])
+@role_required("partner")
+def request_support():
+    db = get_db()
+    partner = load_partner(current_user.partner_id)
+    form = SupportForm()
+    if request.method == "GET":
+        form.request_key.data = secrets.token_hex(16)
+    if form.validate_on_submit():
+        try:
+            support_request = service.request_support(
+                db, current_user, partner, subject=form.subject.data, body=form.body.data,
+                request_key=form.request_key.data,
+            )
+        except service.CheckinError as error:
+            db.rollback()
+            _form_error(form, error)
+        else:
+            db.commit()
+            if support_request.due_at is not None:
+                flash(f"Request sent to {partner.manager.name}. You will get an answer by "
+                      f"{support_request.due_at.astimezone(service.zone_of(current_user)):%a %-d %b %Y, %H:%M}.",
+                      "success")
+            else:
+                flash("Request sent to the partner team's inbox.", "success")
+            return redirect(url_for("checkins.plan"))
+    if form.request_key.errors:  # a tampered or missing key: give a fresh one, keep what they typed
+        form.request_key.errors = []
+        form.request_key.data = secrets.token_hex(16)
+    return render_template(
+        "checkins/support_form.html", form=form, partner=partner, tier=partner.tier, manager=partner.manager,
+        promise=service.support_promise(partner.tier, partner.manager),
+    ), 400 if form.errors else 200
+
+
+@bp.get("/support")
+@role_required("manager", "admin")
+def support():
+    db = get_db()
+    return render_template(
+        "checkins/support.html", open_requests=service.open_requests(db, current_user),
+        answered=service.answered_requests(db, current_user), now=utcnow(), form=AnswerForm(),
+        soon=timedelta(hours=1),
+    )
+
+
+@bp.post("/support/<int:request_id>/answered")
+@role_required("manager", "admin")
+def answered(request_id: int):
+    db = get_db()
+    support_request = load_support_request(request_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        try:
+            service.mark_answered(db, current_user, support_request, form.note.data)
+        except service.CheckinError as error:
+            db.rollback()
+            flash(error.message, "info")
+        else:
+            db.commit()
+            flash(f"Marked answered: {support_request.subject}", "success")
+    else:
+        flash("Keep the note under 1000 characters.", "error")
+    return redirect(url_for("checkins.support"))
+
+
+@bp.app_context_processor
+def checkin_helpers():
+    def next_checkin_of(partner: Partner):
+        return service.next_checkin(get_db(), partner.id)
+
+    return {"next_checkin_of": next_checkin_of}
