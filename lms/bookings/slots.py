@@ -105,23 +105,43 @@ def compute_slots(rules: Rules, busy: Iterable[tuple[datetime, datetime]], now: 
 
     slots: list[Slot] = []
     seen: set[datetime] = set()
+    step = rules.slot_minutes
+    n_busy = len(busy_starts)
     day = first_day
     while day <= last_day:
         if day not in off:
+            midnight = datetime(day.year, day.month, day.day)
             for window in by_weekday.get(day.weekday(), ()):
-                minute = window.start_minute
-                while minute + rules.slot_minutes <= window.end_minute:
-                    start = local_start(day, minute, zone)
-                    minute += rules.slot_minutes
-                    if start is None or start < earliest or start > latest or start in seen:
+                last_start = window.end_minute - step
+                if last_start < window.start_minute:
+                    continue
+                first_wall = midnight + timedelta(minutes=window.start_minute)
+                last_wall = midnight + timedelta(minutes=last_start)
+                offset = first_wall.replace(tzinfo=zone).utcoffset()
+                # No clock change inside this window (nearly always): one offset serves every slot.
+                steady = offset == last_wall.replace(tzinfo=zone).utcoffset() and offset == (
+                    last_wall.replace(tzinfo=zone, fold=1).utcoffset()) and offset == (
+                    first_wall.replace(tzinfo=zone, fold=1).utcoffset())
+                base = (first_wall - offset).replace(tzinfo=UTC) if steady else None
+                i = 0  # index into the merged busy intervals, moving forward with the slots
+                for minute in range(window.start_minute, last_start + 1, step):
+                    if steady:
+                        start = base + timedelta(minutes=minute - window.start_minute)
+                    else:
+                        start = local_start(day, minute, zone)
+                        if start is None or start in seen:
+                            continue
+                    if start < earliest or start > latest:
                         continue
                     end = start + length
-                    if busy_starts:
+                    if n_busy:
                         # The last merged busy interval that starts before our padded end.
-                        i = bisect_left(busy_starts, end + after) - 1
+                        i = bisect_left(busy_starts, end + after, i if steady else 0) - 1
                         if i >= 0 and busy_ends[i] > start - before:
                             continue
-                    seen.add(start)
+                        i = max(i, 0)
+                    if not steady:
+                        seen.add(start)
                     slots.append(Slot(start, end))
         day += timedelta(days=1)
     slots.sort()
