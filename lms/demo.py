@@ -51,4 +51,7 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
             )
         _user(db, email, name=user_name, role="partner", partner=partner, timezone=zone)
         people.append(("partner", email, f"{name} ({tiers[tier_key].name})"))
+    from lms.bookings.demo import load_booking_demo
+
+    load_booking_demo(db)
     return people
