@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -11,8 +12,10 @@ from lms.models.checkin import STEP_OWNERS
 
 STEP_ROWS = 4  # blank next-step rows offered on the record form (no JavaScript needed)
 PULSE_CHOICES = [
-    ("", "Not asked"), ("5", "5 - delighted"), ("4", "4 - happy"), ("3", "3 - neutral"), ("2", "2 - unhappy"),
-    ("1", "1 - very unhappy"),
+    SelectChoice(value, label) for value, label in (
+        ("", "Not asked"), ("5", "5 - delighted"), ("4", "4 - happy"), ("3", "3 - neutral"), ("2", "2 - unhappy"),
+        ("1", "1 - very unhappy"),
+    )
 ]
 
 
@@ -25,7 +28,7 @@ class StepForm(Form):
     """One agreed next step (a sub-form: the record form's CSRF token covers it)."""
 
     text = StringField("Next step", validators=[Optional(), Length(max=500)])
-    owner = SelectField("Owner", choices=list(STEP_OWNERS.items()), default="partner")
+    owner = SelectField("Owner", choices=[SelectChoice(k, v) for k, v in STEP_OWNERS.items()], default="partner")
     due_on = DateField("Due", validators=[Optional()])
 
 

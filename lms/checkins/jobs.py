@@ -47,7 +47,7 @@ def reminders(db: Session, now: datetime) -> str:
             queued += _queue(
                 db, manager.email, f"Check-in due {checkin.due_on:%a %-d %b}: {partner.name}",
                 "checkin_reminder_manager", f"{key}:user:{manager.id}", checkin=checkin, partner=partner,
-                recipient=manager, steps=service.open_steps(db, partner.id),
+                person=manager, steps=service.open_steps(db, partner.id),
                 link=absolute_url("checkins.record", checkin_id=checkin.id),
             )
         for user in partner.users:
@@ -55,7 +55,7 @@ def reminders(db: Session, now: datetime) -> str:
                 queued += _queue(
                     db, user.email, f"Your {checkin.kind_label.lower()} with {manager.name} is due {checkin.due_on:%a %-d %b}",
                     "checkin_reminder_partner", f"{key}:user:{user.id}", checkin=checkin, partner=partner,
-                    recipient=user, manager=manager, steps=service.open_steps(db, partner.id),
+                    person=user, manager=manager, steps=service.open_steps(db, partner.id),
                     promise=service.support_promise(partner.tier, manager),
                     link=absolute_url("checkins.plan"),
                 )
@@ -88,5 +88,5 @@ def overdue_digest(db: Session, now: datetime) -> str:
     return f"{queued} digest(s) queued"
 
 
-def _queue(db: Session, recipient: str, subject: str, template: str, key: str, **context) -> int:
-    return 1 if queue_message(db, recipient, subject, template, dedupe_key=key, **context) is not None else 0
+def _queue(db: Session, address: str, subject: str, template: str, key: str, **context) -> int:
+    return 1 if queue_message(db, address, subject, template, dedupe_key=key, **context) is not None else 0

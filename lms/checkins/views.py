@@ -61,7 +61,6 @@ def _steps_input(form: RecordForm) -> list[service.StepInput]:
 def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, status: int = 200):
     db = get_db()
     steps = service.open_steps(db, partner.id)
-    form.done_steps.choices = [(s.id, s.text) for s in steps]
     history = [c for c in service.partner_checkins(db, partner.id) if c.status != "planned"][-5:]
     return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps,
                            history=list(reversed(history)),
@@ -78,7 +77,6 @@ def record(checkin_id: int):
         return redirect(url_for("checkins.partner", partner_id=checkin.partner_id))
     today = service.today_for(current_user, utcnow())
     form = RecordForm(held_on=today)
-    form.done_steps.choices = [(s.id, s.text) for s in service.open_steps(db, checkin.partner_id)]
     if form.validate_on_submit():
         try:
             service.record_checkin(
@@ -102,7 +100,6 @@ def adhoc(partner_id: int):
     db = get_db()
     partner = load_partner(partner_id)
     form = RecordForm(held_on=service.today_for(current_user, utcnow()))
-    form.done_steps.choices = [(s.id, s.text) for s in service.open_steps(db, partner.id)]
     if form.validate_on_submit():
         try:
             service.record_adhoc(

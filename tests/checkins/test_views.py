@@ -1,0 +1,170 @@
+"""Check-in pages: the agenda, recording and skipping, the partner's plan, support requests."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from lms.checkins import service
+from lms.db import utcnow
+from lms.models import CheckIn, NextStep, SupportRequest
+from tests.checkins import factories
+
+
+def setup_gold(make, db):
+    manager = make.manager(name="Anna Berg", timezone="Europe/London", phone="+44 20 7946 0018")
+    partner = make.partner("gold", manager=manager, name="Goldcrest Integrations")
+    user = make.user("partner", partner=partner, name="Liam O'Connor", timezone="Europe/Dublin")
+    return partner, user, manager
+
+
+def test_agenda_lists_overdue_with_days_and_links(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    today = service.today_for(manager, utcnow())
+    overdue = factories.checkin(db, partner, due_on=today - timedelta(days=9))
+    factories.checkin(db, make.partner("gold"), due_on=today - timedelta(days=3))  # someone else's
+    db.commit()
+    auth.login_as(manager)
+    page = client.get("/checkins/").get_data(as_text=True)
+    assert "Goldcrest Integrations" in page and ">9</span>" in page
+    assert f"/checkins/{overdue.id}/record" in page
+    assert page.count("/record\"") == 1
+
+
+def test_recording_through_the_form(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    today = service.today_for(manager, utcnow())
+    checkin = factories.checkin(db, partner, due_on=today - timedelta(days=1))
+    db.commit()
+    auth.login_as(manager)
+    assert client.get(f"/checkins/{checkin.id}/record").status_code == 200
+    response = client.post(f"/checkins/{checkin.id}/record", data={
+        "held_on": today.isoformat(), "notes": "Reviewed the pipeline", "pulse": "4",
+        "steps-0-text": "Send the price list", "steps-0-owner": "us", "steps-0-due_on": (today + timedelta(days=7)).isoformat(),
+        "steps-1-text": "", "steps-1-owner": "partner", "steps-1-due_on": "",
+    })
+    assert response.status_code == 302
+    db.expire_all()
+    stored = db.get(CheckIn, checkin.id)
+    assert (stored.status, stored.pulse, stored.notes) == ("held", 4, "Reviewed the pipeline")
+    assert [s.text for s in db.scalars(select(NextStep).where(NextStep.partner_id == partner.id))] == ["Send the price list"]
+    # The double click: the second submission changes nothing and says so.
+    again = client.post(f"/checkins/{checkin.id}/record", data={"held_on": today.isoformat(), "notes": "again"})
+    assert again.status_code == 302
+    assert db.scalar(select(func.count(NextStep.id)).where(NextStep.partner_id == partner.id)) == 1
+
+
+def test_bad_input_is_shown_next_to_the_field(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    checkin = factories.checkin(db, partner, due_on=date(2026, 1, 5))
+    db.commit()
+    auth.login_as(manager)
+    future = (utcnow() + timedelta(days=5)).date().isoformat()
+    response = client.post(f"/checkins/{checkin.id}/record", data={"held_on": future})
+    assert response.status_code == 400
+    assert 'id="held_on-error"' in response.get_data(as_text=True)
+    assert "cannot be in the future" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(CheckIn, checkin.id).status == "planned"
+
+
+def test_skip_needs_a_reason(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    checkin = factories.checkin(db, partner, due_on=date(2026, 1, 5))
+    db.commit()
+    auth.login_as(manager)
+    empty = client.post(f"/checkins/{checkin.id}/skip", data={"reason": ""})
+    assert empty.status_code == 400 and 'id="reason-error"' in empty.get_data(as_text=True)
+    assert client.post(f"/checkins/{checkin.id}/skip", data={"reason": "Partner on holiday"}).status_code == 302
+    db.expire_all()
+    assert db.get(CheckIn, checkin.id).status == "skipped"
+    page = client.get(f"/checkins/partners/{partner.id}").get_data(as_text=True)
+    assert "skipped" in page and "Partner on holiday" in page
+
+
+def test_partner_sees_next_check_in_support_promise_and_steps_but_not_notes(client, auth, make, db):
+    partner, user, manager = setup_gold(make, db)
+    today = service.today_for(manager, utcnow())
+    held = factories.checkin(db, partner, due_on=today - timedelta(days=20), status="held")
+    held.notes = "Internal: budget is tight"
+    factories.next_step(db, held, "Register two deals", owner="partner")
+    factories.next_step(db, held, "Send the deck", owner="us")
+    factories.checkin(db, partner, due_on=today + timedelta(days=10))
+    db.commit()
+    auth.login_as(user)
+    page = client.get("/checkins/plan").get_data(as_text=True)
+    assert f"due {(today + timedelta(days=10)).strftime('%a %-d %b %Y')}" in page and "with Anna Berg" in page
+    assert "Email or call Anna Berg, +44 20 7946 0018" in page
+    assert "4 business hours, Monday to Friday 09:00-17:00 Europe/London" in page
+    assert "Register two deals" in page and "Send the deck" in page
+    assert "budget is tight" not in page
+    home = client.get("/home").get_data(as_text=True)
+    assert "Next: <strong>check-in</strong> with Anna Berg" in home
+
+
+def test_partner_cannot_open_manager_pages(client, auth, make, db):
+    partner, user, _ = setup_gold(make, db)
+    checkin = factories.checkin(db, partner)
+    db.commit()
+    auth.login_as(user)
+    assert client.get("/checkins/").status_code == 403
+    assert client.get(f"/checkins/{checkin.id}/record").status_code == 403
+    assert client.get("/checkins/support").status_code == 403
+
+
+def test_request_support_form_records_once_with_its_deadline(client, auth, make, db):
+    partner, user, manager = setup_gold(make, db)
+    db.commit()
+    auth.login_as(user)
+    form = client.get("/checkins/support/new").get_data(as_text=True)
+    assert "we answer within 4 business hours" in form
+    key = form.split('name="request_key" type="hidden" value="')[1].split('"')[0]
+    data = {"subject": "Deal registration fails", "body": "The portal rejects our deal.", "request_key": key}
+    assert client.post("/checkins/support/new", data=data).status_code == 302
+    assert client.post("/checkins/support/new", data=data).status_code == 302  # double click
+    requests = list(db.scalars(select(SupportRequest).where(SupportRequest.partner_id == partner.id)))
+    assert len(requests) == 1 and requests[0].due_at is not None
+    missing = client.post("/checkins/support/new", data={"subject": "", "body": "x", "request_key": "y" * 32})
+    assert missing.status_code == 400 and 'id="subject-error"' in missing.get_data(as_text=True)
+
+
+def test_manager_sees_breaches_and_marks_answered(client, auth, make, db):
+    partner, user, manager = setup_gold(make, db)
+    now = utcnow()
+    late = factories.support_request(db, partner, user, subject="Late one", created_at=now - timedelta(hours=8),
+                                     due_at=now - timedelta(hours=2))
+    factories.support_request(db, partner, user, subject="Fresh one", created_at=now, due_at=now + timedelta(hours=4))
+    db.commit()
+    auth.login_as(manager)
+    page = client.get("/checkins/support").get_data(as_text=True)
+    assert page.index("Late one") < page.index("Fresh one")
+    assert "breached 2 h ago" in page
+    assert client.post(f"/checkins/support/{late.id}/answered", data={"note": "Called back"}).status_code == 302
+    db.expire_all()
+    assert db.get(SupportRequest, late.id).answered_by_id == manager.id
+    page = client.get("/checkins/support").get_data(as_text=True)
+    assert "late</span>" in page
+
+
+def test_partner_detail_has_a_check_ins_panel(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    checkin = factories.checkin(db, partner, due_on=date(2030, 3, 4))
+    db.commit()
+    auth.login_as(manager)
+    page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert "Check-ins" in page and "Mon 4 Mar 2030" in page and f"/checkins/{checkin.id}/record" in page
+
+
+def test_forms_carry_csrf(csrf_app, make, db):
+    partner, user, manager = setup_gold(make, db)
+    checkin = factories.checkin(db, partner, due_on=date(2026, 1, 5))
+    db.commit()
+    client = csrf_app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"email": manager.email, "password": make.PASSWORD, "csrf_token": token})
+    response = client.post(f"/checkins/{checkin.id}/skip", data={"reason": "no token"})
+    assert response.status_code == 400
+    db.expire_all()
+    assert db.get(CheckIn, checkin.id).status == "planned"
