@@ -26,6 +26,8 @@ db: install
 	LMS_ENV=development $(BIN)/flask db upgrade
 
 demo: db
+	LMS_ENV=development $(BIN)/flask courses sync
+	if [ -d ../shared/real-courses/shell-novice ]; then LMS_ENV=development $(BIN)/flask courses import ../shared/real-courses/shell-novice; fi
 	LMS_ENV=development $(BIN)/flask demo load
 
 run: demo

@@ -76,7 +76,52 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"Admin {email} created.")
 
 
+courses_cli = AppGroup("courses", help="Self-paced courses: load Markdown content into the database.")
+
+
+@courses_cli.command("sync")
+@click.option("--path", "folder", type=click.Path(file_okay=False), default=None,
+              help="Folder of courses (default: courses/ beside the code).")
+def courses_sync(folder: str | None) -> None:
+    """Load every course under courses/ (idempotent: unchanged lessons stay as they are)."""
+    from pathlib import Path
+
+    from lms.courses import content, views
+
+    db = get_db()
+    try:
+        results = content.sync_folder(db, Path(folder) if folder else views.courses_dir())
+    except content.ContentError as error:
+        raise click.ClickException(f"nothing was changed: {error}") from None
+    db.commit()
+    for result in results:
+        click.echo(result.describe())
+        for warning in result.warnings:
+            click.echo(f"  warning: {warning}", err=True)
+
+
+@courses_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, file_okay=False))
+@click.option("--publish", is_flag=True, help="Publish at once (a new course is a draft for admins to review).")
+def courses_import(path: str, publish: bool) -> None:
+    """Import a lesson written elsewhere (Carpentries Workbench format) as a course."""
+    from pathlib import Path
+
+    from lms.courses import content
+
+    db = get_db()
+    try:
+        result = content.import_lesson(db, Path(path), publish=publish)
+    except content.ContentError as error:
+        raise click.ClickException(f"nothing was changed: {error}") from None
+    db.commit()
+    click.echo(result.describe())
+    for warning in result.warnings:
+        click.echo(f"  warning: {warning}", err=True)
+
+
 def register(app: Flask) -> None:
     for group in (db_cli, demo_cli, mail_cli, users_cli):
         app.cli.add_command(group)
+    app.cli.add_command(courses_cli)
     app.cli.add_command(jobs_cli)  # scheduled work: `flask jobs run`

@@ -13,6 +13,7 @@ import pytest
 from tests.bookings.factories import foreign_values as booking_values
 
 from tests.checkins import factories as checkin_factories
+from tests.courses.helpers import course_values
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -22,6 +23,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.forgot_password",
     "accounts.accept_invite",
     "accounts.reset_password",
+    "courses.certificate",  # the public certificate check: the unguessable code is the secret
 }
 # Endpoints whose parameters are not organisation records (a token, a page number ...).
 NON_OBJECT_PARAMS = {"token", "filename"}
@@ -41,6 +43,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values["checkin_id"] = other_checkin.id
     values["request_id"] = checkin_factories.support_request(db, other_partner, other_user).id
     checkin_factories.next_step(db, other_checkin, text="Zebra secret step")
+    values.update(course_values(db, other_user))
     return values
 
 

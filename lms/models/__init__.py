@@ -5,14 +5,18 @@ from lms.models.audit import AuditEvent
 from lms.models.availability import Availability, AvailabilityWindow, DayOff
 from lms.models.booking import Booking, GroupSession, SessionSeat
 from lms.models.checkin import CheckIn, CheckinPlan, NextStep, PublicHoliday
+from lms.models.course import Course, CourseAsset, KnowledgeCheck, LearningPathItem, Lesson, LessonVersion
 from lms.models.outbox import OutboxMessage
 from lms.models.partner import Partner
 from lms.models.support import SupportRequest
+from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
     "GroupSession", "OutboxMessage", "Partner", "SessionSeat", "Tier", "User",
+    "Certificate", "CheckAnswer", "Course", "CourseAsset", "KnowledgeCheck", "LearningPathItem", "Lesson",
+    "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
 ]
