@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from lms import migrate
+from lms.checkins.commands import holidays_cli
 from lms.db import get_db
 from lms.jobs import jobs_cli
 
@@ -125,3 +126,4 @@ def register(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(courses_cli)
     app.cli.add_command(jobs_cli)  # scheduled work: `flask jobs run`
+    app.cli.add_command(holidays_cli)  # public holidays for SLAs and check-in dates
