@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import BooleanField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.form import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -24,7 +25,7 @@ def check_form(checks: list[KnowledgeCheck], **kwargs) -> FlaskForm:
         pass
 
     for check in checks:
-        choices = [(str(i), Markup(text)) for i, text in enumerate(check.choices)]
+        choices = [SelectChoice(str(i), Markup(text)) for i, text in enumerate(check.choices)]
         if check.kind == "single":
             field = RadioField("Your answer", choices=choices, validators=[InputRequired("Choose an answer.")])
         elif check.kind == "multiple":
