@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
@@ -322,6 +323,10 @@ def admin_path(tier_id: int):
             flash(f"{tier.name} learning path saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("courses.admin_index"))
     rows = [(entry, by_id.get(int(entry.course_id.data or 0))) for entry in form.entries]
+    for entry, course in rows:  # screen readers hear which course each box belongs to
+        name = escape(course.title if course else "removed course")
+        entry.required.label.text = Markup(f'Required<span class="skip-link">: {name}</span>')
+        entry.position.label.text = Markup(f'Order<span class="skip-link"> of {name}</span>')
     return render_template("courses/admin/path.html", tier=tier, form=form, rows=rows), 400 if request.method == "POST" else 200
 
 
