@@ -135,8 +135,13 @@ def book():
             booking = service.book_call(db, current_user, partner, parse_slot(form.starts_at.data), kind="kickoff")
         except service.BookingError as error:
             db.rollback()
-            form.starts_at.errors.append(error.message)
             partner = load_partner(current_user.partner_id)
+            existing = service.live_kickoff(db, partner.id)
+            if existing is not None and existing.starts_at == parse_slot(form.starts_at.data):
+                # A double click, or a colleague picked the same time a moment earlier: it is booked.
+                flash("This time is already booked for your organisation.", "info")
+                return redirect(url_for("bookings.call", booking_id=existing.id))
+            form.starts_at.errors.append(error.message)
             return _render_slots(partner, form, state=service.kickoff_state(db, partner), status=409)
         else:
             db.commit()
@@ -250,7 +255,11 @@ def take_seat(session_id: int):
         except service.BookingError as error:
             db.rollback()
             partner = load_partner(current_user.partner_id)
-            return _render_sessions(partner, service.kickoff_state(db, partner), error=error.message, status=409)
+            state = service.kickoff_state(db, partner)
+            if state.seat is not None and state.seat.session_id == group_session.id:
+                flash("Your organisation already has a seat in this session.", "info")
+                return redirect(url_for("bookings.seat", seat_id=state.seat.id))
+            return _render_sessions(partner, state, error=error.message, status=409)
         db.commit()
         flash("Your seat is booked. The invitation is on its way by email.", "success")
         return redirect(url_for("bookings.seat", seat_id=seat.id))

@@ -34,6 +34,17 @@ def test_partner_sees_slots_in_own_zone_with_managers_zone_and_books(client, aut
     assert "Details, reschedule or cancel" in home
 
 
+def test_a_double_click_lands_on_the_booking(client, auth, db, gold):
+    partner, user, manager = gold
+    db.commit()
+    auth.login_as(user)
+    start = service.free_slots(db, manager.id)[0].starts_at.isoformat()
+    first = client.post("/bookings/book", data={"starts_at": start})
+    second = client.post("/bookings/book", data={"starts_at": start})
+    assert second.status_code == 302 and second.headers["Location"] == first.headers["Location"]
+    assert len(db.scalars(select(Booking).where(Booking.partner_id == partner.id)).all()) == 1
+
+
 def test_a_taken_or_forged_slot_gets_a_clear_message_and_books_nothing(client, auth, db, make, gold):
     partner, user, manager = gold
     rival = make.partner("gold", manager=manager)
@@ -164,11 +175,15 @@ def test_bronze_takes_a_seat_and_sees_seats_left(client, auth, db, make, booking
     seat = db.scalar(select(SessionSeat).where(SessionSeat.partner_id == partner.id))
     assert seat.status == "booked"
     assert client.get("/bookings/").headers["Location"].endswith(f"/bookings/seats/{seat.id}")
-    # A second attempt (double click) gives a message and no second seat.
+    # A second attempt (double click) lands on the seat; no second seat is taken.
     again = client.post(f"/bookings/sessions/{session.id}/seat")
-    assert again.status_code == 409 and "already has a seat" in again.get_data(as_text=True)
+    assert again.status_code == 302 and again.headers["Location"].endswith(f"/bookings/seats/{seat.id}")
     db.refresh(session)
     assert session.seats_taken == 1
+    other = bookings.session(manager, days=9)
+    db.commit()
+    elsewhere = client.post(f"/bookings/sessions/{other.id}/seat")
+    assert elsewhere.status_code == 409 and "already has a seat" in elsewhere.get_data(as_text=True)
 
 
 def test_full_session_says_just_taken(client, auth, db, make, bookings):
