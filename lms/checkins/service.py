@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lms import audit
 from lms.access import visible_partners
@@ -236,7 +236,10 @@ class Agenda:
 
 
 def _open_checkins(user: User):
-    query = select(CheckIn).join(Partner, Partner.id == CheckIn.partner_id).where(CheckIn.status == "planned")
+    query = (
+        select(CheckIn).join(Partner, Partner.id == CheckIn.partner_id).where(CheckIn.status == "planned")
+        .options(selectinload(CheckIn.booking))  # the "call" column, without a query per row
+    )
     if user.is_manager:
         query = query.where(CheckIn.manager_id == user.id)
     return visible_partners(user, query)
@@ -288,7 +291,10 @@ def last_contact(db: Session, partner_ids: list[int], viewer: User) -> dict[int,
 
 
 def partner_checkins(db: Session, partner_id: int) -> list[CheckIn]:
-    return list(db.scalars(select(CheckIn).where(CheckIn.partner_id == partner_id).order_by(CheckIn.due_on)))
+    return list(db.scalars(
+        select(CheckIn).where(CheckIn.partner_id == partner_id).order_by(CheckIn.due_on)
+        .options(selectinload(CheckIn.booking))
+    ))
 
 
 def next_checkin(db: Session, partner_id: int) -> CheckIn | None:

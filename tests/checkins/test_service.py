@@ -331,3 +331,34 @@ def test_support_promise_in_plain_words(make):
     )
     assert "2 hours, day and night" in service.support_promise(make.tier("platinum"), anna)
     assert "no guaranteed response time" in service.support_promise(make.tier("bronze"), anna)
+
+
+def test_agenda_query_count_does_not_grow_with_rows(db, make):
+    from sqlalchemy import event
+
+    manager = make.manager(timezone="Europe/London")
+    today = service.today_for(manager, NOW)
+
+    def count_queries(rows: int) -> int:
+        for n in range(rows):
+            partner = make.partner("gold", manager=manager)
+            item = factories.checkin(db, partner, due_on=today - timedelta(days=n + 1))
+            start = NOW + timedelta(days=rows, hours=n)
+            call = Booking(kind="checkin", status="booked", partner_id=partner.id, manager_id=manager.id,
+                           starts_at=start, ends_at=start + timedelta(minutes=30))
+            db.add(call)
+            db.flush()
+            item.booking_id = call.id
+            db.flush()
+        db.expire_all()
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        event.listen(db.get_bind(), "before_cursor_execute", listener)
+        try:
+            agenda = service.agenda(db, manager, NOW)
+            [(c.booking, c.partner.tier.name) for c in agenda.overdue]
+        finally:
+            event.remove(db.get_bind(), "before_cursor_execute", listener)
+        return len(statements)
+
+    assert count_queries(2) == count_queries(8)
