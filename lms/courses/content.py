@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
-import mimetypes
 import posixpath
 import re
 from dataclasses import dataclass, field

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.courses import content, service
-from lms.models import AuditEvent, Course, CourseAsset, KnowledgeCheck, Lesson, LessonVersion
+from lms.models import AuditEvent, Course, CourseAsset, Lesson, LessonVersion
 from tests.courses.helpers import REPO, SHELL_NOVICE, course_source, create_course, lesson_text, right_answers
 
 needs_shell_novice = pytest.mark.skipif(

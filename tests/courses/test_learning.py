@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses import content, service
-from lms.models import AuditEvent, Certificate, CheckAnswer, LessonCompletion
+from lms.models import AuditEvent, Certificate, CheckAnswer, KnowledgeCheck, LessonCompletion
 from tests.courses.helpers import course_source, create_course, lesson_text, right_answers, wrong_answers
 
 
@@ -207,3 +207,62 @@ def test_forms_need_the_csrf_token(csrf_app, make, db):
     response = client.post("/courses/csrf/lesson-1/answers", data=right_answers(course.lessons[0]))
     assert response.status_code == 400
     assert db.scalar(select(func.count(CheckAnswer.id))) == 0
+
+
+XSS_LESSON = """---
+title: Hostile lesson
+---
+
+Intro <script>document.title='pwned-script'</script>
+
+[click me](javascript:alert('pwned-link'))
+
+<img src="x.png" onerror="alert('pwned-onerror')">
+
+<a href="jaVasCript:alert('pwned-mixed')" onmouseover="alert('pwned-hover')">hover</a>
+
+<iframe src="https://evil.example/pwned-iframe"></iframe>
+
+<div style="background:url(javascript:alert('pwned-style'))">raw html</div>
+
+::: callout
+<svg onload="alert('pwned-svg')"></svg>
+:::
+
+```check
+id: hostile
+kind: single
+question: "<script>alert('pwned-question')</script> Pick one"
+choices:
+  - "<img src=x onerror=alert('pwned-choice')>first"
+  - "[second](javascript:alert('pwned-choice-link'))"
+correct: 1
+explanation: "<b onclick=alert('pwned-explanation')>Because</b>"
+```
+"""
+
+
+def test_hostile_markup_in_a_lesson_never_reaches_the_page(client, learner, db):
+    content.sync_course(db, course_source("hostile", [XSS_LESSON]))
+    db.commit()
+    lesson_url = "/courses/hostile/lesson-1"
+    page = client.get(lesson_url).get_data(as_text=True)
+    lesson_part = page.split('<div class="lesson-body">', 1)[1].split('<section class="checks"', 1)[0]
+    checks_part = page.split('<section class="checks"', 1)[1].split('<nav class="lesson-nav"', 1)[0]
+    assert "raw html" in lesson_part and "Pick one" in checks_part  # the harmless text stays
+    assert_no_active_markup(lesson_part)
+    assert_no_active_markup(checks_part.replace('<form method="post" action="/courses/hostile/lesson-1/answers" novalidate>', ""))
+    check = db.scalar(select(KnowledgeCheck).where(KnowledgeCheck.key == "hostile"))
+    client.post(f"{lesson_url}/answers", data={f"check_{check.id}": "1"})  # wrong: shows the explanation
+    page = client.get(lesson_url).get_data(as_text=True)
+    checks_part = page.split('id="checks"', 1)[1].split('<nav class="lesson-nav"', 1)[0]
+    assert "Because" in checks_part and "Not quite" in checks_part
+    assert_no_active_markup(checks_part)
+
+
+def assert_no_active_markup(html: str) -> None:
+    """No real tag that runs script: escaped text such as &lt;img onerror=...&gt; is harmless words."""
+    assert not re.search(r"<(script|iframe|svg|object|embed|style|form)\b", html, re.I), html
+    assert not re.search(r"<[^>]*\son\w+\s*=", html, re.I), html
+    assert not re.search(r"<[^>]*\s(href|src)\s*=\s*[\"']?\s*javascript:", html, re.I), html
+    assert not re.search(r"<[^>]*\sstyle\s*=", html, re.I), html
