@@ -251,7 +251,7 @@ def test_hostile_markup_in_a_lesson_never_reaches_the_page(client, learner, db):
     checks_part = page.split('<section class="checks"', 1)[1].split('<nav class="lesson-nav"', 1)[0]
     assert "raw html" in lesson_part and "Pick one" in checks_part  # the harmless text stays
     assert_no_active_markup(lesson_part)
-    assert_no_active_markup(checks_part.replace('<form method="post" action="/courses/hostile/lesson-1/answers" novalidate>', ""))
+    assert_no_active_markup(checks_part)
     check = db.scalar(select(KnowledgeCheck).where(KnowledgeCheck.key == "hostile"))
     client.post(f"{lesson_url}/answers", data={f"check_{check.id}": "1"})  # wrong: shows the explanation
     page = client.get(lesson_url).get_data(as_text=True)
@@ -262,6 +262,7 @@ def test_hostile_markup_in_a_lesson_never_reaches_the_page(client, learner, db):
 
 def assert_no_active_markup(html: str) -> None:
     """No real tag that runs script: escaped text such as &lt;img onerror=...&gt; is harmless words."""
+    html = re.sub(r'<form method="post" action="/courses/[^"]*" novalidate>', "", html)  # the page's own form
     assert not re.search(r"<(script|iframe|svg|object|embed|style|form)\b", html, re.I), html
     assert not re.search(r"<[^>]*\son\w+\s*=", html, re.I), html
     assert not re.search(r"<[^>]*\s(href|src)\s*=\s*[\"']?\s*javascript:", html, re.I), html
