@@ -381,6 +381,16 @@ class LessonRenderer:
                     return f'<a href="{html.escape(url)}"{rest}>{text}</a>'
             return f'<span class="dead-link">{text}</span>'  # a page outside this course: keep the words
 
+        def remote_image(match: re.Match) -> str:
+            # The portal makes no calls elsewhere at run time: a remote picture becomes a link to it.
+            tag = match.group(0)
+            src = re.search(r'src="([^"]*)"', tag)
+            if not src or _is_relative(html.unescape(src.group(1))):
+                return tag
+            alt = re.search(r'alt="([^"]*)"', tag)
+            return f'<a href="{src.group(1)}" rel="noopener noreferrer">{alt.group(1) if alt and alt.group(1) else "Image"}</a>'
+
+        fragment = re.sub(r"<img [^>]*>", remote_image, fragment)
         fragment = re.sub(r'src="([^"]*)"', image, fragment)
         return re.sub(r'<a href="([^"]*)"([^>]*)>(.*?)</a>', link, fragment, flags=re.S)
 

@@ -449,3 +449,36 @@ def partner_progress(db: Session, partner: Partner) -> PartnerProgress:
             per_course.append(CourseProgress(course, lessons, minutes, count, minutes_done, certificates.get((user.id, course.id)), True))
         summary.rows.append((user, per_course, bool(courses) and all(p.complete for p in per_course)))
     return summary
+
+
+def path_completion(db: Session, partner_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """partner id -> (active people who completed their tier's required path, active people), in five queries.
+
+    For lists of partners (the funnel, dashboards, the API); `partner_progress` has the detail of one.
+    A partner whose tier requires nothing counts nobody as complete.
+    """
+    ids = list(partner_ids)
+    if not ids:
+        return {}
+    tiers = dict(db.execute(select(Partner.id, Partner.tier_id).where(Partner.id.in_(ids))).all())
+    required: dict[int, list[int]] = {}
+    for tier_id, course_id in db.execute(
+        select(LearningPathItem.tier_id, LearningPathItem.course_id).join(Course)
+        .where(LearningPathItem.tier_id.in_(set(tiers.values())), Course.status == "published")
+    ):
+        required.setdefault(tier_id, []).append(course_id)
+    people = list(db.execute(select(User.id, User.partner_id).where(User.partner_id.in_(ids), User.active.is_(True))))
+    course_ids = {c for courses in required.values() for c in courses}
+    totals = course_totals(db, course_ids)
+    done = user_done(db, [u for u, _ in people], course_ids)
+    earned = set(certificates_of(db, [u for u, _ in people])) if people else set()
+    result = {partner_id: (0, 0) for partner_id in tiers}
+    for user_id, partner_id in people:
+        courses = required.get(tiers[partner_id], [])
+        complete = bool(courses) and all(
+            (user_id, c) in earned or (totals.get(c, (0, 0))[0] > 0 and done.get((user_id, c), (0, 0))[0] >= totals[c][0])
+            for c in courses
+        )
+        completed, count = result[partner_id]
+        result[partner_id] = (completed + complete, count + 1)
+    return result

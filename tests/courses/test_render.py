@@ -39,6 +39,12 @@ def test_pandoc_image_attributes_give_alt_text_and_collect_the_figure():
     assert result.assets == {"fig/tree.svg"}
 
 
+def test_remote_images_become_links_so_pages_fetch_nothing_elsewhere():
+    html = render("![A chart](https://cdn.example.com/chart.png)\n").html
+    assert "<img" not in html
+    assert '<a href="https://cdn.example.com/chart.png" rel="noopener noreferrer">A chart</a>' in html
+
+
 def test_code_blocks_are_highlighted_and_output_is_labelled():
     html = render("```bash\n$ ls -F\n```\n\n```output\nfile.txt\n```\n\n  ```bash\n  $ indented\n  ```\n").html
     assert '<div class="code code-code"><p class="code-label">bash</p><div class="highlight">' in html

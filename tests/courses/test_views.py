@@ -122,6 +122,9 @@ def test_partner_page_rolls_progress_up_for_the_manager(client, auth, make, db):
     assert "1/3 lessons" in page
     summary = service.partner_progress(db, partner)
     assert (summary.completed, summary.people, summary.percent) == (1, 2, 50)
+    no_path = make.partner("platinum", manager=manager)
+    make.user("partner", partner=no_path)
+    assert service.path_completion(db, [partner.id, no_path.id]) == {partner.id: (1, 2), no_path.id: (0, 1)}
 
 
 @contextmanager
