@@ -54,7 +54,8 @@ test-postgres:
 	TEST_DATABASE_URL="$$url" $(BIN)/pytest
 
 bench: install-test
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/slots.py
+	$(BIN)/python bench/courses.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
