@@ -23,6 +23,7 @@ from lms.mail import absolute_url, queue_message
 from lms.models import AccountToken, Partner, User
 from lms.models.user import new_session_token
 
+ROLE_LABELS = {"admin": "admin", "manager": "partner manager", "partner": "partner user"}
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200
 # Checked when the email is unknown, so a miss costs as much time as a wrong password.
@@ -210,7 +211,7 @@ def create_user(
         user.activated_at = utcnow()
     where = f" at {partner.name}" if partner else ""
     audit.record(
-        db, actor, "user.created", user, f"Created {role} {name} <{email}>{where}",
+        db, actor, "user.created", user, f"Created {ROLE_LABELS[role]} {name} <{email}>{where}",
         partner_id=partner.id if partner else None,
     )
     return user

@@ -81,9 +81,9 @@ def test_audit_log_lists_who_did_what(client, auth, make, db):
     auth.login_as(admin)
     client.post("/admin/managers/new", data={"name": "Mo", "email": "mo@example.com", "timezone": "UTC"})
     page = client.get("/admin/audit").get_data(as_text=True)
-    assert "Created manager Mo &lt;mo@example.com&gt;" in page and "Ada Admin" in page
+    assert "Created partner manager Mo &lt;mo@example.com&gt;" in page and "Ada Admin" in page
     filtered = client.get("/admin/audit?action=tier.").get_data(as_text=True)
-    assert "Created manager Mo" not in filtered
+    assert "Created partner manager Mo" not in filtered
 
 
 def test_admin_cannot_deactivate_themselves(client, auth, make, db):
