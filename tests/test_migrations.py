@@ -22,3 +22,11 @@ def test_default_tiers_are_seeded(db):
     assert tiers["platinum"].sla_hours == 2 and tiers["platinum"].sla_coverage == "always"
     assert tiers["platinum"].quarterly_business_review and not tiers["gold"].quarterly_business_review
     assert [tiers[k].checkin_cadence_months for k in ("bronze", "gold", "platinum")] == [3, 1, 1]
+
+
+def test_one_head_so_new_revisions_have_a_single_parent():
+    from alembic.script import ScriptDirectory
+
+    from lms.migrate import alembic_config
+
+    assert len(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()) == 1
