@@ -32,7 +32,8 @@ def _safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect a sign-in to another host."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        # Browsers read "/\\host" as "//host": refuse backslashes too.
+        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//") and "\\" not in target:
             return target
     return url_for("index")
 

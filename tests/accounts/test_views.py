@@ -32,8 +32,12 @@ def test_login_redirects_by_role_and_only_to_local_next(client, auth, make, db):
     assert response.headers["Location"] == "/"
     assert client.get("/").headers["Location"] == "/home"
     auth.logout()
-    response = client.post("/login?next=https://evil.example/", data={"email": manager.email, "password": make.PASSWORD})
-    assert response.headers["Location"] == "/"
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/"):
+        response = client.post("/login", query_string={"next": target}, data={"email": manager.email, "password": make.PASSWORD})
+        assert response.headers["Location"] == "/", target
+        client.post("/logout")
+    response = client.post("/login?next=/partners/", data={"email": manager.email, "password": make.PASSWORD})
+    assert response.headers["Location"] == "/partners/"
     assert client.get("/").headers["Location"] == "/partners/"
 
 
@@ -90,6 +94,11 @@ def test_expired_and_unknown_links_get_a_clear_page(client, make, db, app):
     unknown = client.get("/invite/garbage")
     assert unknown.status_code == 404 and b"This link is not valid" in unknown.data
     assert client.get("/password/reset/garbage").status_code == 404
+
+
+def test_forgot_password_needs_a_valid_email(client, db):
+    response = client.post("/password/forgot", data={"email": "not an email"})
+    assert response.status_code == 200 and b"Enter a valid email address." in response.data
 
 
 def test_forgot_and_reset_password(client, make, db):
