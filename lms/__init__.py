@@ -54,14 +54,12 @@ def register_blueprints(app: Flask) -> None:
     from lms.accounts import bp as accounts_bp
     from lms.admin import bp as admin_bp
     from lms.bookings import bp as bookings_bp
+    from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
 
-    for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, courses_bp):
+    for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
-    from lms.checkins import bp as checkins_bp  # check-ins, support requests
-
-    app.register_blueprint(checkins_bp)
 
     @app.get("/")
     def index():

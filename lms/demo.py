@@ -6,6 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lms.accounts import service as accounts
+from lms.bookings.demo import load_booking_demo
+from lms.checkins.demo import book_demo_checkin_call, load_checkin_demo
+from lms.courses.demo import load_course_demo
 from lms.models import Partner, Tier, User
 from lms.partners import service as partners
 
@@ -51,16 +54,8 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
             )
         _user(db, email, name=user_name, role="partner", partner=partner, timezone=zone)
         people.append(("partner", email, f"{name} ({tiers[tier_key].name})"))
-    from lms.checkins.demo import load_checkin_demo  # before bookings: kickoffs held, check-ins planned
-
-    load_checkin_demo(db)
-    from lms.bookings.demo import load_booking_demo
-
+    load_checkin_demo(db)  # before bookings: kickoffs held, check-ins planned
     load_booking_demo(db)
-    from lms.checkins.demo import book_demo_checkin_call
-
     book_demo_checkin_call(db)
-    from lms.courses.demo import load_course_demo  # after `flask courses sync`; does nothing without courses
-
-    load_course_demo(db, admin, DEMO_PASSWORD)
+    load_course_demo(db, admin, DEMO_PASSWORD)  # after `flask courses sync`; does nothing without courses
     return people
