@@ -22,6 +22,7 @@ _STRING_VARS = (
     "MAIL_PASSWORD",
     "MAIL_DEFAULT_SENDER",
     "PORTAL_NAME",
+    "COURSES_DIR",
 )
 _INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS")
 _BOOL_VARS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
@@ -39,6 +40,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REDIS_URL": None,
         "BASE_URL": "http://127.0.0.1:5000",
         "PORTAL_NAME": "Partner Portal",
+        # Course content (Markdown) that `flask courses sync` and the admin page load: courses/ beside the code.
+        "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
         "MAIL_SERVER": None,
         "MAIL_PORT": 587,
         "MAIL_USE_TLS": True,

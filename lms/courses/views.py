@@ -238,7 +238,8 @@ def partner_learning_progress(partner):
 # -- admin ----------------------------------------------------------------------------------------
 
 def courses_dir() -> Path:
-    return Path(current_app.config.get("COURSES_DIR") or Path(current_app.root_path).parent / "courses")
+    """The course content folder: COURSES_DIR (environment-overridable; courses/ beside the code by default)."""
+    return Path(current_app.config["COURSES_DIR"])
 
 
 @bp.get("/courses/admin/")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -50,6 +51,23 @@ def test_sync_command_reports_and_a_broken_course_changes_nothing(runner, tmp_pa
     result = runner.invoke(args=["courses", "sync", "--path", str(tmp_path)])
     assert result.exit_code == 1
     assert "nothing was changed" in result.output and "02-registering-leads.md" in result.output
+
+
+def test_courses_dir_comes_from_the_environment_and_the_command_uses_it(runner, tmp_path, db):
+    from flask import Flask, current_app
+
+    from lms.config import load_config
+
+    probe = Flask("probe")
+    load_config(probe, environ={"LMS_ENV": "development"})
+    assert Path(probe.config["COURSES_DIR"]) == REPO / "courses"
+    load_config(probe, environ={"LMS_ENV": "development", "COURSES_DIR": str(tmp_path)})
+    assert probe.config["COURSES_DIR"] == str(tmp_path)
+    shutil.copytree(REPO / "courses" / "support-and-escalation", tmp_path / "support-and-escalation")
+    current_app.config["COURSES_DIR"] = str(tmp_path)  # the command runs in the test's pushed app context
+    result = runner.invoke(args=["courses", "sync"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip().splitlines() == ["support-and-escalation: created with 3 lessons"]
 
 
 def test_changed_lesson_gets_a_new_hash_and_a_summary_of_changes(db, make):
