@@ -43,6 +43,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values["checkin_id"] = other_checkin.id
     values["request_id"] = checkin_factories.support_request(db, other_partner, other_user).id
     checkin_factories.next_step(db, other_checkin, text="Zebra secret step")
+    values["holiday_id"] = checkin_factories.holiday(db).id  # admin-only: everyone else gets 403
     values.update(course_values(db, other_user))
     return values
 

@@ -7,9 +7,10 @@ from datetime import date
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from lms.checkins import holidays
 from lms.db import get_db
 from lms.models import PublicHoliday
 
@@ -17,10 +18,10 @@ holidays_cli = AppGroup("holidays", help="Public holidays per country (ISO code)
 
 
 def _country(value: str) -> str:
-    code = (value or "").strip().upper()
-    if len(code) != 2 or not code.isalpha():
-        raise click.BadParameter("use the two-letter ISO country code, e.g. GB or DE")
-    return code
+    try:
+        return holidays.clean_country(value)
+    except holidays.HolidayError as error:
+        raise click.BadParameter(error.message) from None
 
 
 def _day(value: str) -> date:
@@ -31,11 +32,11 @@ def _day(value: str) -> date:
 
 
 def add_holiday(db: Session, country: str, day: date, name: str) -> bool:
-    """Add one holiday; False when that country already has one on that day (nothing changes)."""
-    if db.scalar(select(PublicHoliday.id).where(PublicHoliday.country == country, PublicHoliday.day == day)):
+    """Add one holiday (audited, open check-ins moved off it); False when it is already there."""
+    try:
+        holidays.add_holiday(db, None, country, day, name)
+    except holidays.HolidayError:
         return False
-    db.add(PublicHoliday(country=country, day=day, name=name.strip()[:120] or "Public holiday"))
-    db.flush()
     return True
 
 
@@ -90,8 +91,10 @@ def holidays_list(country: str | None) -> None:
 def holidays_remove(country: str, day: str) -> None:
     """Remove a holiday."""
     db = get_db()
-    removed = db.execute(
-        delete(PublicHoliday).where(PublicHoliday.country == _country(country), PublicHoliday.day == _day(day))
-    ).rowcount
+    holiday = db.scalar(
+        select(PublicHoliday).where(PublicHoliday.country == _country(country), PublicHoliday.day == _day(day))
+    )
+    if holiday is not None:
+        holidays.remove_holiday(db, None, holiday)
     db.commit()
-    click.echo("Removed." if removed else "No such holiday.")
+    click.echo("Removed." if holiday is not None else "No such holiday.")

@@ -70,3 +70,11 @@ class StepsDoneForm(FlaskForm):
 
 class SlotForm(FlaskForm):
     starts_at = HiddenField("Time", validators=[DataRequired("Pick a time from the list.")])
+
+
+class HolidayForm(FlaskForm):
+    country = StringField("Country", validators=[DataRequired("Enter the two-letter country code."), Length(min=2, max=2,
+                          message="Use the two-letter ISO country code, e.g. GB or DE.")],
+                          description="Two-letter ISO code, e.g. GB, DE, US.")
+    day = DateField("Date", validators=[DataRequired("Enter the date of the holiday.")])
+    name = StringField("Name", validators=[DataRequired("Name the holiday, e.g. Christmas Day."), Length(max=120)])

@@ -12,10 +12,10 @@ from lms.access import check_partner_access, load_partner, role_required
 from lms.bookings import service as bookings
 from lms.bookings.forms import parse_slot
 from lms.bookings.slots import group_by_day
-from lms.checkins import bp, service
-from lms.checkins.forms import AnswerForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
+from lms.checkins import bp, holidays, service
+from lms.checkins.forms import AnswerForm, HolidayForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
 from lms.db import get_db, utcnow
-from lms.models import CheckIn, NextStep, Partner, SupportRequest
+from lms.models import CheckIn, NextStep, Partner, PublicHoliday, SupportRequest
 from lms.models.booking import LIVE_STATUSES
 
 
@@ -306,6 +306,63 @@ def answered(request_id: int):
     else:
         flash("Keep the note under 1000 characters.", "error")
     return redirect(url_for("checkins.support"))
+
+
+# --- public holidays (admins edit; managers see whose holidays count) -------------------------------
+
+def load_holiday(holiday_id: int) -> PublicHoliday:
+    holiday = get_db().get(PublicHoliday, holiday_id)
+    if holiday is None:
+        abort(404)
+    return holiday
+
+
+def _holidays_page(form: HolidayForm, status: int = 200):
+    db = get_db()
+    today = service.today_for(current_user, utcnow())
+    return render_template(
+        "checkins/holidays.html", form=form, countries=holidays.manager_countries(db),
+        holidays=holidays.list_holidays(db, since=today.replace(month=1, day=1)), today=today,
+    ), status
+
+
+@bp.get("/holidays")
+@role_required("manager", "admin")
+def holiday_list():
+    return _holidays_page(HolidayForm())
+
+
+@bp.post("/holidays")
+@role_required("admin")
+def holiday_add():
+    db = get_db()
+    form = HolidayForm()
+    if form.validate_on_submit():
+        try:
+            holiday, moved = holidays.add_holiday(db, current_user, form.country.data, form.day.data, form.name.data)
+        except holidays.HolidayError as error:
+            db.rollback()
+            getattr(form, error.field).errors = [error.message]
+        else:
+            db.commit()
+            message = f"{holiday.name} ({holiday.country}, {holiday.day:%-d %b %Y}) added."
+            if moved:
+                message += f" {moved} open check-in(s) due that day moved to the next working day."
+            flash(message, "success")
+            return redirect(url_for("checkins.holiday_list"))
+    return _holidays_page(form, status=400)
+
+
+@bp.post("/holidays/<int:holiday_id>/remove")
+@role_required("admin")
+def holiday_remove(holiday_id: int):
+    db = get_db()
+    holiday = load_holiday(holiday_id)
+    label = f"{holiday.name} ({holiday.country}, {holiday.day:%-d %b %Y})"
+    holidays.remove_holiday(db, current_user, holiday)
+    db.commit()
+    flash(f"{label} removed.", "success")
+    return redirect(url_for("checkins.holiday_list"))
 
 
 @bp.app_context_processor

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from lms.db import utcnow
-from lms.models import Booking, CheckIn, NextStep, Partner, SupportRequest, User
+from lms.models import Booking, CheckIn, NextStep, Partner, PublicHoliday, SupportRequest, User
 
 
 def checkin(db: Session, partner: Partner, *, due_on: date | None = None, kind: str = "checkin",
@@ -51,3 +51,10 @@ def held_kickoff(db: Session, partner: Partner, starts_at: datetime) -> Booking:
     db.add(booking)
     db.flush()
     return booking
+
+
+def holiday(db: Session, country: str = "GB", day: date = date(2026, 12, 25), name: str = "Christmas Day") -> PublicHoliday:
+    item = PublicHoliday(country=country, day=day, name=name)
+    db.add(item)
+    db.flush()
+    return item
