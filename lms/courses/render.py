@@ -158,6 +158,7 @@ def parse_check(source: str, where: str) -> CheckSpec:
 _CODE_FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\s{]*)[^`]*$")
 _DIV_OPEN_RE = re.compile(r"^ {0,3}:{3,}[ \t]*(?P<attrs>\{[^}]*\}|[A-Za-z][\w-]*)[ \t]*:*[ \t]*$")
 _DIV_CLOSE_RE = re.compile(r"^ {0,3}:{3,}[ \t]*$")
+_REFERENCE_RE = re.compile(r"^ {0,3}\[[^\[\]]+\]:[ \t]*\S+")
 
 
 @dataclass
@@ -253,6 +254,9 @@ class LessonRenderer:
         self.code_blocks: list[str] = []
         self.checks: list[CheckSpec] = []
         self.assets: set[str] = set()
+        # Link reference definitions ("[Arguments]: https://..."), usually at the end of a file: every
+        # Markdown chunk (one per fenced div) needs them, or "[text][Arguments]" shows up as raw brackets.
+        self.references: list[str] = []
 
     # parse ----------------------------------------------------------------------------------------
     def _parse(self, body: str) -> _Div:
@@ -304,6 +308,8 @@ class LessonRenderer:
                 stack.append(div)
                 i += 1
                 continue
+            if _REFERENCE_RE.match(line):
+                self.references.append(line.strip())
             text.append(line)
             i += 1
         flush()
@@ -312,6 +318,8 @@ class LessonRenderer:
     # render ---------------------------------------------------------------------------------------
     def _markdown(self, text: str) -> str:
         converter = markdown.Markdown(extensions=["tables", "sane_lists", "smarty"], output_format="html")
+        if self.references:
+            text = text + "\n\n" + "\n".join(self.references) + "\n"
         rendered = converter.convert(_clean_inline_syntax(text))
         placeholder = re.compile(rf"(?:<p>\s*)?CODEBLOCK{self.nonce}N(\d+)E(?:\s*</p>)?")
         return placeholder.sub(lambda m: self.code_blocks[int(m.group(1))], rendered)

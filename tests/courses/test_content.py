@@ -152,6 +152,8 @@ def test_every_episode_renders_cleanly_for_a_partner(shell_novice, client, auth,
         assert ":::" not in body, lesson.slug
         assert "{alt=" not in body and "{alt =" not in body, lesson.slug
         assert "```" not in body, lesson.slug
+        prose = re.sub(r"<pre\b.*?</pre>|<code\b.*?</code>", "", body, flags=re.S)
+        assert "][" not in prose, lesson.slug  # reference links resolve, even inside boxes
         # every image has its alt text
         for img in re.findall(r"<img [^>]*>", body):
             assert re.search(r'alt="[^"]{10,}"', img), img

@@ -117,3 +117,33 @@ def test_broken_checks_are_refused_with_the_reason(source, message):
 def test_text_answers_ignore_case_and_spacing():
     check = parse_check("id: x\nkind: text\nquestion: Q\nanswers: ['Ninety  Days', 90]\nexplanation: E", "l.md")
     assert check.answer == {"accepted": ["90", "ninety days"]}
+
+
+def test_reference_links_defined_at_the_end_work_inside_boxes():
+    html = render(
+        "::: callout\nThe [**argument**][Arguments] and [Options] matter.\n:::\n\nSee [Arguments].\n\n"
+        "[Arguments]: https://example.com/reference#argument\n[Options]: https://example.com/reference#option\n"
+    ).html
+    assert "[Arguments]" not in html and "][" not in html and "[Options]" not in html
+    assert html.count('href="https://example.com/reference#argument"') == 2
+    assert '<a href="https://example.com/reference#option" rel="noopener noreferrer">Options</a>' in html
+
+
+@pytest.mark.parametrize(
+    "cls, label",
+    [
+        ("objectives", "Objectives"), ("questions", "Questions"), ("keypoints", "Key points"),
+        ("checklist", "Checklist"), ("testimonial", "Testimonial"), ("discussion", "Discussion"),
+        ("challenge", "Exercise"), ("prereq", "Prerequisites"),
+    ],
+)
+def test_every_workbench_box_is_labelled_and_never_raw(cls, label):
+    html = render(f"::::: {cls}\n\nInside the {cls} box.\n\n:::::\n").html
+    assert f'class="box box-{cls}" aria-label="{label}"><p class="box-label">{label}</p>' in html
+    assert f"<p>Inside the {cls} box.</p>" in html and ":::" not in html
+
+
+def test_callout_with_a_title_and_a_spoiler_without_heading():
+    html = render("::: callout\n## Tip of the day\nUse tab.\n:::\n\n::: spoiler\nHidden words.\n:::\n").html
+    assert '<aside class="box box-callout"><h2 id="tip-of-the-day">Tip of the day' in html
+    assert '<details class="spoiler"><summary>Show more</summary><div class="details-body"><p>Hidden words.</p>' in html
