@@ -112,8 +112,10 @@ class CancelForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     outcome = RadioField("Outcome", choices={"held": "Held", "no_show": "No-show (the partner may book again)"},
                          validators=[DataRequired("Choose held or no-show.")])
-    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)])
-    next_steps = TextAreaField("Next steps", validators=[Optional(), Length(max=2000)])
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000)],
+                          description="Only managers and admins see the notes.")
+    next_steps = TextAreaField("Next steps", validators=[Optional(), Length(max=2000)],
+                               description="The partner sees these on the call page.")
 
 
 class GroupSessionForm(FlaskForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
@@ -25,6 +26,7 @@ from lms.models import (
     Availability,
     AvailabilityWindow,
     Booking,
+    CheckIn,
     DayOff,
     GroupSession,
     Partner,
@@ -100,6 +102,14 @@ def days_off_of(db: Session, manager_id: int, since: date | None = None) -> list
     return list(db.scalars(query.order_by(DayOff.first_day)))
 
 
+def _clean_link(url: str | None) -> str | None:
+    """A joining link partners click: only http(s), never javascript: or data: (it lands in an href)."""
+    url = (url or "").strip() or None
+    if url is not None and urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise BookingError("Enter a web link starting with https://.", field="meeting_url")
+    return url
+
+
 def _check_windows(windows: list[Window]) -> None:
     by_day: dict[int, list[Window]] = {}
     for window in windows:
@@ -130,7 +140,7 @@ def save_availability(
     values = {
         "timezone": timezone, "slot_minutes": slot_minutes, "buffer_before_minutes": buffer_before_minutes,
         "buffer_after_minutes": buffer_after_minutes, "min_notice_hours": min_notice_hours,
-        "horizon_days": horizon_days, "meeting_url": (meeting_url or "").strip() or None,
+        "horizon_days": horizon_days, "meeting_url": _clean_link(meeting_url),
     }
     if availability is None:
         availability = Availability(manager_id=manager.id, **values)
@@ -357,7 +367,7 @@ def book_call(db: Session, actor: User, partner: Partner, starts_at: datetime, *
     db.refresh(booking)
     audit.record(
         db, actor, f"booking.{kind}_booked", booking,
-        f"{KIND_LABELS[kind]} booked for {_utc_text(booking.starts_at)} with {booking.manager.name}",
+        f"{KIND_LABELS[kind]} booked for {_when_text(booking.starts_at, booking.manager, actor)} with {booking.manager.name}",
         partner_id=partner.id, changes={"starts_at": [None, booking.starts_at.isoformat()]},
     )
     _notify_call(db, booking, actor, "booked")
@@ -376,8 +386,19 @@ def _offered(db: Session, manager_id: int, starts_at: datetime, now: datetime,
     raise SlotTaken(TAKEN_MESSAGE)
 
 
-def _utc_text(value: datetime) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def _when_text(value: datetime, *people: User | None) -> str:
+    """A time as the people concerned read it, zones named: 'Tue 3 Mar 2026, 10:00 Europe/Berlin
+    (04:00 America/New_York)'. The first person (the manager) gives the date; audit summaries are
+    stored text, so each reader finds their own zone in them."""
+    zones = list(dict.fromkeys(p.timezone or "UTC" for p in people if p is not None)) or ["UTC"]
+    first = value.astimezone(ZoneInfo(zones[0]))
+    text = f"{first:%a %-d %b %Y, %H:%M} {zones[0]}"
+    others = []
+    for zone in zones[1:]:
+        local = value.astimezone(ZoneInfo(zone))
+        others.append(f"{local:%H:%M}" if local.date() == first.date() else f"{local:%a %-d %b, %H:%M}")
+        others[-1] += f" {zone}"
+    return text + (f" ({', '.join(others)})" if others else "")
 
 
 def change_deadline(db: Session, booking_starts_at: datetime, manager_id: int) -> datetime:
@@ -385,6 +406,13 @@ def change_deadline(db: Session, booking_starts_at: datetime, manager_id: int) -
     availability = get_availability(db, manager_id)
     hours = availability.min_notice_hours if availability is not None else 24
     return booking_starts_at - timedelta(hours=hours)
+
+
+def _lock_call(db: Session, booking: Booking) -> None:
+    """Re-read the call under a row lock, so two people changing it at once act one after the other on
+    fresh data (a double click on "cancel" is one cancellation, not two SEQUENCE bumps and two emails)."""
+    db.scalar(select(Booking.id).where(Booking.id == booking.id).with_for_update())
+    db.refresh(booking)
 
 
 def _check_changeable(db: Session, actor: User, starts_at: datetime, manager: User, now: datetime) -> None:
@@ -398,6 +426,7 @@ def reschedule_booking(db: Session, actor: User, booking: Booking, starts_at: da
     """Move a booked call to another offered slot; same UID, SEQUENCE + 1, a new REQUEST goes out."""
     now = now or utcnow()
     _check_actor_for_partner(actor, booking.partner)
+    _lock_call(db, booking)
     if booking.status != "booked":
         raise BookingError("Only a booked call can be moved.")
     if booking.starts_at <= now:
@@ -416,7 +445,8 @@ def reschedule_booking(db: Session, actor: User, booking: Booking, starts_at: da
         raise SlotTaken(TAKEN_MESSAGE) from None
     audit.record(
         db, actor, f"booking.{booking.kind}_rescheduled", booking,
-        f"{KIND_LABELS[booking.kind]} moved from {_utc_text(old)} to {_utc_text(booking.starts_at)}",
+        f"{KIND_LABELS[booking.kind]} moved from {_when_text(old, booking.manager, actor)} "
+        f"to {_when_text(booking.starts_at, booking.manager, actor)}",
         partner_id=booking.partner_id, changes={"starts_at": [old.isoformat(), booking.starts_at.isoformat()]},
     )
     _notify_call(db, booking, actor, "rescheduled")
@@ -428,6 +458,7 @@ def cancel_booking(db: Session, actor: User, booking: Booking, reason: str | Non
     """Cancel a booked call: SEQUENCE + 1 and a METHOD:CANCEL with the same UID; the slot is free again."""
     now = now or utcnow()
     _check_actor_for_partner(actor, booking.partner)
+    _lock_call(db, booking)
     if booking.status != "booked":
         raise BookingError("This call is not booked any more.")
     _check_changeable(db, actor, booking.starts_at, booking.manager, now)
@@ -436,7 +467,8 @@ def cancel_booking(db: Session, actor: User, booking: Booking, reason: str | Non
     booking.cancelled_at = now
     booking.cancel_reason = (reason or "").strip()[:500] or None
     db.flush()
-    summary = f"{KIND_LABELS[booking.kind]} on {_utc_text(booking.starts_at)} cancelled"
+    summary = (f"{KIND_LABELS[booking.kind]} on {_when_text(booking.starts_at, booking.manager, booking.booked_by, actor)}"
+               " cancelled")
     if booking.cancel_reason:
         summary += f" (reason: {booking.cancel_reason})"
     audit.record(db, actor, f"booking.{booking.kind}_cancelled", booking, summary, partner_id=booking.partner_id)
@@ -452,6 +484,7 @@ def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, 
         raise BookingError("Choose held or no-show.", field="outcome")
     if not (actor.is_admin or actor.id == booking.manager_id or actor.id == booking.partner.manager_id):
         raise BookingError("Only the partner's manager can record the outcome.", field="outcome")
+    _lock_call(db, booking)
     if booking.status != "booked":
         raise BookingError("The outcome of this call is already recorded.", field="outcome")
     if booking.starts_at > now:
@@ -469,6 +502,8 @@ def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, 
     )
     if outcome == "held" and booking.kind == "kickoff":
         kickoff_held(db, actor, booking.partner, now)
+    if outcome == "held" and booking.kind == "checkin":
+        checkin_call_held(db, actor, booking, now)
     return booking
 
 
@@ -482,6 +517,47 @@ def kickoff_held(db: Session, actor: User, partner: Partner, held_at: datetime) 
     from lms.checkins.service import plan_after_kickoff
 
     plan_after_kickoff(db, actor, partner, held_at)
+
+
+def planned_checkin_of(db: Session, booking: Booking) -> CheckIn | None:
+    """The planned check-in a check-in call was booked for, if any."""
+    if booking.kind != "checkin":
+        return None
+    return db.scalar(select(CheckIn).where(CheckIn.booking_id == booking.id, CheckIn.status == "planned"))
+
+
+def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime) -> None:
+    """A check-in call was recorded held here: the planned check-in it was booked for is held too.
+
+    After a no-show the check-in simply stays planned (still due) and can be booked again.
+    """
+    # Imported here because the check-ins service imports this module to book check-in calls.
+    from lms.checkins import service as checkins
+    from lms.checkins.calendar import zone_of
+
+    checkin = planned_checkin_of(db, booking)
+    if checkin is None:
+        return
+    notes = booking.notes
+    if booking.next_steps:
+        notes = "\n\n".join(filter(None, [notes, f"Next steps: {booking.next_steps}"]))
+    try:
+        checkins.record_checkin(db, actor, checkin, held_on=booking.starts_at.astimezone(zone_of(actor)).date(),
+                                notes=notes, now=now)
+    except checkins.CheckinError as error:
+        raise BookingError(error.message, field="outcome") from None
+
+
+def checkin_recorded(db: Session, actor: User, booking: Booking, now: datetime) -> None:
+    """The check-in a call was booked for was recorded held on the check-ins pages: the call is held too."""
+    _lock_call(db, booking)
+    if booking.status != "booked" or booking.starts_at > now:
+        return
+    booking.status = "held"
+    booking.outcome_at = now
+    db.flush()
+    audit.record(db, actor, "booking.checkin_held", booking, "Check-in call held (recorded with the check-in)",
+                 partner_id=booking.partner_id)
 
 
 # --- group sessions ---------------------------------------------------------------------------------
@@ -506,12 +582,12 @@ def create_group_session(db: Session, actor: User, manager: User, *, starts_at: 
         raise BookingError(f"You have a call with {clash.partner.name} at that time.", field="starts_on")
     session = GroupSession(
         manager_id=manager.id, title=title.strip(), starts_at=starts_at, ends_at=ends_at, capacity=capacity,
-        seats_taken=0, meeting_url=(meeting_url or "").strip() or None, status="scheduled",
+        seats_taken=0, meeting_url=_clean_link(meeting_url), status="scheduled",
     )
     db.add(session)
     db.flush()
     audit.record(db, actor, "group_session.created", session,
-                 f"Group session '{session.title}' on {_utc_text(starts_at)} for {capacity}")
+                 f"Group session '{session.title}' on {_when_text(starts_at, manager)} for {capacity}")
     return session
 
 
@@ -590,21 +666,31 @@ def book_seat(db: Session, actor: User, partner: Partner, session: GroupSession,
     finally:
         db.refresh(session)
     audit.record(db, actor, "booking.seat_booked", seat,
-                 f"Seat booked in group session '{session.title}' on {_utc_text(session.starts_at)}",
+                 f"Seat booked in group session '{session.title}' on {_when_text(session.starts_at, session.manager, actor)}",
                  partner_id=partner.id)
     _notify_seat(db, seat, "booked")
     return seat
 
 
-def _release_seat(db: Session, seat: SessionSeat, now: datetime) -> None:
-    seat.status = "cancelled"
-    seat.sequence += 1
-    seat.cancelled_at = now
-    db.execute(
-        update(GroupSession).where(GroupSession.id == seat.session_id, GroupSession.seats_taken > 0)
-        .values(seats_taken=GroupSession.seats_taken - 1).execution_options(synchronize_session=False)
-    )
+def _release_seat(db: Session, seat: SessionSeat, now: datetime) -> bool:
+    """Cancel a booked seat and give its place back; False when it was not booked any more.
+
+    The seat's status moves by a conditional UPDATE, so two cancellations at once (a double click, the
+    partner and the host cancelling the session) free the place once and the counter stays true.
+    """
+    released = db.execute(
+        update(SessionSeat).where(SessionSeat.id == seat.id, SessionSeat.status == "booked")
+        .values(status="cancelled", sequence=SessionSeat.sequence + 1, cancelled_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if released == 1:
+        db.execute(
+            update(GroupSession).where(GroupSession.id == seat.session_id, GroupSession.seats_taken > 0)
+            .values(seats_taken=GroupSession.seats_taken - 1).execution_options(synchronize_session=False)
+        )
     db.flush()
+    db.refresh(seat)
+    return released == 1
 
 
 def cancel_seat(db: Session, actor: User, seat: SessionSeat, now: datetime | None = None) -> SessionSeat:
@@ -613,7 +699,8 @@ def cancel_seat(db: Session, actor: User, seat: SessionSeat, now: datetime | Non
     if seat.status != "booked":
         raise BookingError("This seat is not booked any more.")
     _check_changeable(db, actor, seat.session.starts_at, seat.session.manager, now)
-    _release_seat(db, seat, now)
+    if not _release_seat(db, seat, now):
+        raise BookingError("This seat is not booked any more.")
     db.refresh(seat.session)
     audit.record(db, actor, "booking.seat_cancelled", seat,
                  f"Seat in group session '{seat.session.title}' cancelled", partner_id=seat.partner_id)
@@ -631,9 +718,8 @@ def cancel_group_session(db: Session, actor: User, session: GroupSession, reason
         raise BookingError("This session has already started.", field="reason")
     db.scalar(select(GroupSession.id).where(GroupSession.id == session.id).with_for_update())
     note = (reason or "").strip()[:500] or None
-    seats = [s for s in session.seats if s.status == "booked"]
+    seats = [s for s in session.seats if s.status == "booked" and _release_seat(db, s, now)]
     for seat in seats:
-        _release_seat(db, seat, now)
         audit.record(db, actor, "booking.seat_cancelled", seat,
                      f"Group session '{session.title}' was cancelled by {actor.name}; the seat is free to rebook",
                      partner_id=seat.partner_id)
@@ -661,9 +747,13 @@ def record_seat_outcome(db: Session, actor: User, seat: SessionSeat, outcome: st
         raise BookingError("Attendance is already recorded for this seat.", field="outcome")
     if session.starts_at > now:
         raise BookingError("You can record attendance once the session has started.", field="outcome")
-    seat.status = outcome
-    seat.outcome_at = now
-    db.flush()
+    recorded = db.execute(
+        update(SessionSeat).where(SessionSeat.id == seat.id, SessionSeat.status == "booked")
+        .values(status=outcome, outcome_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    db.refresh(seat)
+    if recorded != 1:  # someone else recorded it (or the seat was cancelled) a moment ago
+        raise BookingError("Attendance is already recorded for this seat.", field="outcome")
     summary = (f"Attended group session '{session.title}'" if outcome == "held"
                else f"No-show at group session '{session.title}': may book another")
     audit.record(db, actor, f"booking.seat_{outcome}", seat, summary, partner_id=seat.partner_id)

@@ -166,6 +166,7 @@ def _render_call(booking: Booking, *, cancel_form=None, outcome_form=None, statu
         deadline=deadline, can_change=booking.status == "booked" and now <= deadline,
         started=booking.starts_at <= now, cancel_form=cancel_form or CancelForm(),
         outcome_form=outcome_form or OutcomeForm(), label=service.KIND_LABELS[booking.kind],
+        checkin=service.planned_checkin_of(db, booking) if not current_user.is_partner else None,
         timeline_url=url_for("partners.detail", partner_id=booking.partner_id) if not current_user.is_partner else None,
     ), status
 

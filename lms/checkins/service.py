@@ -364,6 +364,8 @@ def record_checkin(
         db.refresh(checkin)
         raise AlreadyRecorded(f"This check-in was already {checkin.status} by someone else; nothing was changed.")
     db.refresh(checkin)
+    if checkin.booking is not None:  # the call booked for it is held too (no-op when it already is)
+        bookings.checkin_recorded(db, actor, checkin.booking, now)
     for step in clean_steps:
         db.add(NextStep(checkin_id=checkin.id, partner_id=partner.id, owner=step.owner, text=step.text,
                         due_on=step.due_on))
