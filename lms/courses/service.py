@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lms import audit
 from lms.courses.render import normalise_text_answer
 from lms.db import utcnow
+from lms.mail import absolute_url, queue_message
 from lms.models import (
     Certificate,
     CheckAnswer,
@@ -170,6 +171,7 @@ def complete_lesson(db: Session, user: User, lesson: Lesson, *, checks_passed: b
 
 
 def issue_certificate_if_complete(db: Session, user: User, course: Course) -> Certificate | None:
+    """Issue the course's certificate once every lesson is done, and email the holder its public link."""
     total = db.scalar(select(func.count(Lesson.id)).where(Lesson.course_id == course.id))
     done = db.scalar(
         select(func.count(LessonCompletion.id)).join(Lesson)
@@ -191,6 +193,12 @@ def issue_certificate_if_complete(db: Session, user: User, course: Course) -> Ce
     audit.record(
         db, user, "certificate.issued", certificate, f"{user.name} earned the certificate for “{course.title}”",
         partner_id=user.partner_id,
+    )
+    queue_message(
+        db, user.email, f"Your certificate: {course.title}", "certificate_issued",
+        dedupe_key=f"certificate-issued:{certificate.id}", user=user, certificate=certificate, zone=user.timezone,
+        certificate_link=absolute_url("courses.certificate", code=certificate.code),
+        courses_link=absolute_url("courses.index"),
     )
     return certificate
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.courses import content, service
-from lms.models import AuditEvent, Certificate, CheckAnswer, KnowledgeCheck, LessonCompletion
+from lms.models import AuditEvent, Certificate, CheckAnswer, KnowledgeCheck, LessonCompletion, OutboxMessage
 from tests.courses.helpers import course_source, create_course, lesson_text, right_answers, wrong_answers
 
 
@@ -101,6 +101,23 @@ def test_completing_every_lesson_issues_a_certificate_that_verifies_publicly(cli
     text = page.get_data(as_text=True)
     assert learner.name in text and "Full Course" in text and "Valid" in text
     assert client.get("/certificates/" + "A" * 22).status_code == 404
+
+
+def test_the_certificate_is_emailed_once_with_its_public_link(client, learner, db):
+    course = create_course(db, "mailed", lessons=2, title="Mailed Course")
+    db.commit()
+    first, second = course.lessons
+    client.post("/courses/mailed/lesson-1/answers", data=right_answers(first))
+    mine = select(OutboxMessage).where(OutboxMessage.recipient == learner.email)
+    assert list(db.scalars(mine)) == []  # a lesson alone sends nothing
+    for _ in range(2):  # a double click on the last lesson
+        client.post("/courses/mailed/lesson-2/answers", data=right_answers(second))
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == learner.id))
+    (message,) = db.scalars(mine)
+    assert message.subject == "Your certificate: Mailed Course"
+    assert f"/certificates/{certificate.code}" in message.body_text
+    assert re.search(rf'href="https?://[^"]+/certificates/{certificate.code}"', message.body_html)
+    assert f"Hello {learner.name}" in message.body_text
 
 
 def test_revoked_certificate_and_closed_account_no_longer_verify(db, make):
