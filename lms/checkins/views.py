@@ -179,6 +179,7 @@ def plan():
         upcoming=upcoming[1:6], past=list(reversed(past)), open_steps=service.open_steps(db, partner.id),
         requests=service.partner_requests(db, partner.id, limit=10), steps_form=StepsDoneForm(),
         started=service.plan_of(db, partner.id) is not None, live=LIVE_STATUSES, now=utcnow(),
+        today=service.today_for(current_user, utcnow()),
     )
 
 

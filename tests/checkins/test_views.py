@@ -168,3 +168,33 @@ def test_forms_carry_csrf(csrf_app, make, db):
     assert response.status_code == 400
     db.expire_all()
     assert db.get(CheckIn, checkin.id).status == "planned"
+
+
+def test_pages_say_plainly_that_the_qbr_replaces_that_months_check_in(client, auth, make, db):
+    manager = make.manager(name="Marco Rossi", timezone="Europe/Berlin")
+    platinum = make.partner("platinum", manager=manager, name="Summit")
+    user = make.user("partner", partner=platinum)
+    gold_user = make.partner_user("gold")
+    service.plan_checkins(db, None, platinum, service.today_for(manager, utcnow()) - timedelta(days=10))
+    db.commit()
+    replaces = "takes the place of that month's check-in"
+    auth.login_as(user)
+    plan = client.get("/checkins/plan").get_data(as_text=True)
+    assert replaces in plan and "Quarterly business review" in plan
+    assert "(in place of that month's check-in)" in plan  # the QBR in the list of what comes next
+    auth.logout()
+    auth.login_as(manager)
+    assert replaces in client.get(f"/checkins/partners/{platinum.id}").get_data(as_text=True)
+    assert replaces in client.get(f"/partners/{platinum.id}").get_data(as_text=True)
+    auth.logout()
+    auth.login_as(gold_user)
+    assert "takes the place" not in client.get("/checkins/plan").get_data(as_text=True)
+
+
+def test_an_overdue_next_check_in_says_it_was_due(client, auth, make, db):
+    partner, user, manager = setup_gold(make, db)
+    factories.checkin(db, partner, due_on=service.today_for(manager, utcnow()) - timedelta(days=5))
+    db.commit()
+    auth.login_as(user)
+    page = client.get("/checkins/plan").get_data(as_text=True)
+    assert "was due" in page and "Anna Berg will be in touch" in page
