@@ -153,6 +153,9 @@ def complete_lesson(db: Session, user: User, lesson: Lesson, *, checks_passed: b
         answers = answers_for(db, user, lesson)
         if not all(answers.get(c.id) and answers[c.id].passed_at for c in lesson.checks):
             raise LearningError("Answer the knowledge checks correctly to complete this lesson.")
+    # One learner's completions queue up: two tabs finishing the last two lessons at once would otherwise
+    # each count the other's completion as missing, and nobody would issue the certificate.
+    db.execute(select(User.id).where(User.id == user.id).with_for_update())
     done = db.scalar(select(LessonCompletion).where(LessonCompletion.user_id == user.id, LessonCompletion.lesson_id == lesson.id))
     if done is not None:
         return None
