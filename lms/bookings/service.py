@@ -286,30 +286,29 @@ def _lock_manager_calendar(db: Session, manager_id: int) -> Availability | None:
     return db.scalar(select(Availability).where(Availability.manager_id == manager_id).with_for_update())
 
 
-def _meeting(booking: Booking, attendee: User | None) -> ical.Meeting:
+def _meeting(booking: Booking, *attendees: User | None) -> ical.Meeting:
     manager, partner = booking.manager, booking.partner
     label = KIND_LABELS[booking.kind]
     description = f"{label} between {partner.name} and {manager.name}."
     if booking.meeting_url:
         description += f"\nJoin: {booking.meeting_url}"
     description += f"\nDetails, reschedule or cancel: {absolute_url('bookings.call', booking_id=booking.id)}"
-    attendees = (ical.Person(attendee.name, attendee.email),) if attendee is not None else ()
+    people = tuple(ical.Person(a.name, a.email) for a in attendees if a is not None)
     return ical.Meeting(
         uid=booking.uid, sequence=booking.sequence, starts_at=booking.starts_at, ends_at=booking.ends_at,
         summary=f"{label}: {partner.name} with {manager.name}", description=description,
-        organizer=ical.Person(manager.name, manager.email), attendees=attendees, location=booking.meeting_url,
+        organizer=ical.Person(manager.name, manager.email), attendees=people, location=booking.meeting_url,
         cancelled=booking.status == "cancelled",
     )
 
 
 def _notify_call(db: Session, booking: Booking, actor: User, change: str) -> None:
     """Mail the invite (or its update / cancellation) to the attendee and a note to the manager."""
-    attendee = booking.booked_by
-    recipients = [u for u in {attendee, actor if actor.is_partner else None} if u is not None and u.active]
-    files = [ical.attachment(_meeting(booking, attendee))]
+    recipients = _partner_people(booking.booked_by, actor)
+    files = [ical.attachment(_meeting(booking, *recipients))]
     label = KIND_LABELS[booking.kind]
     subjects = {"booked": f"{label} booked", "rescheduled": f"{label} moved", "cancelled": f"{label} cancelled"}
-    for user in sorted(recipients, key=lambda u: u.id):
+    for user in recipients:
         queue_message(
             db, user.email, f"{subjects[change]}: {booking.partner.name} with {booking.manager.name}",
             "booking_update", attachments=files, booking=booking, change=change, label=label, person=user,
@@ -619,17 +618,46 @@ def _seat_meeting(seat: SessionSeat) -> ical.Meeting:
     )
 
 
-def _notify_seat(db: Session, seat: SessionSeat, change: str, note: str | None = None) -> None:
-    user = seat.booked_by
-    if user is None or not user.active:
-        return
-    subjects = {"booked": "Seat booked", "cancelled": "Seat cancelled", "session_cancelled": "Session cancelled"}
-    queue_message(
-        db, user.email, f"{subjects[change]}: {seat.session.title}", "seat_update",
-        attachments=[ical.attachment(_seat_meeting(seat))], seat=seat, session=seat.session, change=change,
-        note=note, person=user, zone=user.timezone, link=absolute_url("bookings.seat", seat_id=seat.id),
-        book_link=absolute_url("bookings.index"),
+def _partner_people(booked_by: User | None, actor: User | None) -> list[User]:
+    """Who at the partner hears about a change: whoever booked it and a colleague who changed it."""
+    people = {u.id: u for u in (booked_by, actor) if u is not None and u.is_partner and u.active}
+    return [people[k] for k in sorted(people)]
+
+
+def _notify_seat(db: Session, seat: SessionSeat, change: str, note: str | None = None,
+                 actor: User | None = None) -> None:
+    subjects = {"booked": "Seat booked", "cancelled": "Seat cancelled", "session_cancelled": "Session cancelled",
+                "moved": "Seat moved"}
+    files = [ical.attachment(_seat_meeting(seat))]
+    for user in _partner_people(seat.booked_by, actor):
+        queue_message(
+            db, user.email, f"{subjects[change]}: {seat.session.title}", "seat_update",
+            attachments=files, seat=seat, session=seat.session, change=change,
+            note=note, person=user, zone=user.timezone, link=absolute_url("bookings.seat", seat_id=seat.id),
+            book_link=absolute_url("bookings.index"),
+        )
+
+
+def _take_place(db: Session, session: GroupSession) -> None:
+    """Count one more seat; the conditional UPDATE (and the CHECK behind it) never passes capacity."""
+    taken = db.execute(
+        update(GroupSession)
+        .where(GroupSession.id == session.id, GroupSession.status == "scheduled",
+               GroupSession.seats_taken < GroupSession.capacity)
+        .values(seats_taken=GroupSession.seats_taken + 1)
+        .execution_options(synchronize_session=False)
     )
+    if taken.rowcount != 1:
+        raise SessionFull(FULL_MESSAGE, field="session_id")
+
+
+def _check_session_open(partner: Partner, session: GroupSession, now: datetime) -> None:
+    if not partner.tier.is_group_onboarding:
+        raise BookingError(f"{partner.tier.name} partners book a dedicated kickoff call instead.", field="session_id")
+    if session.manager_id != partner.manager_id:
+        raise BookingError("That session is not open to your organisation.", field="session_id")
+    if session.status != "scheduled" or session.starts_at <= now:
+        raise SessionFull("That session is no longer open. Please pick another.", field="session_id")
 
 
 def book_seat(db: Session, actor: User, partner: Partner, session: GroupSession,
@@ -637,12 +665,7 @@ def book_seat(db: Session, actor: User, partner: Partner, session: GroupSession,
     """Take a seat; the conditional UPDATE of the counter (and its CHECK) means never more than capacity."""
     now = now or utcnow()
     _check_actor_for_partner(actor, partner)
-    if not partner.tier.is_group_onboarding:
-        raise BookingError(f"{partner.tier.name} partners book a dedicated kickoff call instead.", field="session_id")
-    if session.manager_id != partner.manager_id:
-        raise BookingError("That session is not open to your organisation.", field="session_id")
-    if session.status != "scheduled" or session.starts_at <= now:
-        raise SessionFull("That session is no longer open. Please pick another.", field="session_id")
+    _check_session_open(partner, session, now)
     if db.scalar(select(SessionSeat.id).where(SessionSeat.partner_id == partner.id,
                                               SessionSeat.status.in_(LIVE_STATUSES))):
         raise BookingError("Your organisation already has a seat in a group session.", field="session_id")
@@ -650,15 +673,7 @@ def book_seat(db: Session, actor: User, partner: Partner, session: GroupSession,
                        booked_by_id=actor.id if actor.is_partner else None, status="booked", sequence=0)
     try:
         with db.begin_nested():
-            taken = db.execute(
-                update(GroupSession)
-                .where(GroupSession.id == session.id, GroupSession.status == "scheduled",
-                       GroupSession.seats_taken < GroupSession.capacity)
-                .values(seats_taken=GroupSession.seats_taken + 1)
-                .execution_options(synchronize_session=False)
-            )
-            if taken.rowcount != 1:
-                raise SessionFull(FULL_MESSAGE, field="session_id")
+            _take_place(db, session)
             db.add(seat)
             db.flush()
     except IntegrityError:
@@ -693,6 +708,53 @@ def _release_seat(db: Session, seat: SessionSeat, now: datetime) -> bool:
     return released == 1
 
 
+def move_seat(db: Session, actor: User, seat: SessionSeat, session: GroupSession,
+              now: datetime | None = None) -> SessionSeat:
+    """Move a seat to another session in one step: same UID, SEQUENCE + 1, an updated invite.
+
+    The new place is taken before the old one is given back, in one savepoint: when the new session
+    is full, the partner keeps the seat it had.
+    """
+    now = now or utcnow()
+    old = seat.session
+    _check_actor_for_partner(actor, seat.partner)
+    if session.id == old.id:
+        raise BookingError("Your seat is already in this session.", field="session_id")
+    _check_session_open(seat.partner, session, now)
+    if seat.status != "booked":
+        raise BookingError("This seat is not booked any more.", field="session_id")
+    _check_changeable(db, actor, old.starts_at, old.manager, now)
+    with db.begin_nested():
+        _take_place(db, session)
+        moved = db.execute(
+            update(SessionSeat).where(SessionSeat.id == seat.id, SessionSeat.status == "booked",
+                                      SessionSeat.session_id == old.id)
+            .values(session_id=session.id, sequence=SessionSeat.sequence + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if moved != 1:
+            raise BookingError("This seat is not booked any more.", field="session_id")
+        db.execute(
+            update(GroupSession).where(GroupSession.id == old.id, GroupSession.seats_taken > 0)
+            .values(seats_taken=GroupSession.seats_taken - 1).execution_options(synchronize_session=False)
+        )
+    for row in (seat, old, session):
+        db.refresh(row)
+    audit.record(
+        db, actor, "booking.seat_moved", seat,
+        f"Seat moved from group session '{old.title}' on {_when_text(old.starts_at, old.manager, actor)} "
+        f"to '{session.title}' on {_when_text(session.starts_at, session.manager, actor)}",
+        partner_id=seat.partner_id,
+    )
+    _notify_seat(db, seat, "moved", actor=actor)
+    return seat
+
+
+def other_sessions(db: Session, seat: SessionSeat, now: datetime | None = None) -> list[GroupSession]:
+    """Open sessions with a free seat that a booked seat could move to."""
+    return [s for s in open_sessions(db, seat.session.manager_id, now) if s.id != seat.session_id and s.seats_left]
+
+
 def cancel_seat(db: Session, actor: User, seat: SessionSeat, now: datetime | None = None) -> SessionSeat:
     now = now or utcnow()
     _check_actor_for_partner(actor, seat.partner)
@@ -704,7 +766,7 @@ def cancel_seat(db: Session, actor: User, seat: SessionSeat, now: datetime | Non
     db.refresh(seat.session)
     audit.record(db, actor, "booking.seat_cancelled", seat,
                  f"Seat in group session '{seat.session.title}' cancelled", partner_id=seat.partner_id)
-    _notify_seat(db, seat, "cancelled")
+    _notify_seat(db, seat, "cancelled", actor=actor)
     return seat
 
 

@@ -274,13 +274,32 @@ def seat(seat_id: int):
     return _render_seat(seat)
 
 
-def _render_seat(seat: SessionSeat, form=None, status: int = 200):
+def _render_seat(seat: SessionSeat, form=None, status: int = 200, move_error: str | None = None):
     db = get_db()
     deadline = service.change_deadline(db, seat.session.starts_at, seat.session.manager_id)
+    can_change = seat.status == "booked" and utcnow() <= deadline
     return render_template("bookings/seat.html", seat=seat, session=seat.session, partner=seat.partner,
-                           manager=seat.session.manager, deadline=deadline,
-                           can_change=seat.status == "booked" and utcnow() <= deadline,
-                           cancel_form=form or CancelForm()), status
+                           manager=seat.session.manager, deadline=deadline, can_change=can_change,
+                           others=service.other_sessions(db, seat) if can_change and current_user.is_partner else [],
+                           move_error=move_error, cancel_form=form or CancelForm()), status
+
+
+@bp.post("/seats/<int:seat_id>/move/<int:session_id>")
+@role_required("partner")
+def move_seat(seat_id: int, session_id: int):
+    db = get_db()
+    seat = load_seat(seat_id)
+    group_session = load_session(session_id)
+    if SeatForm().validate_on_submit():
+        try:
+            service.move_seat(db, current_user, seat, group_session)
+        except service.BookingError as error:
+            db.rollback()
+            return _render_seat(load_seat(seat_id), status=409, move_error=error.message)
+        db.commit()
+        flash("Your seat is moved. An updated invitation is on its way.", "success")
+        return redirect(url_for("bookings.seat", seat_id=seat_id))
+    return _render_seat(seat, status=400, move_error="Please try again.")
 
 
 @bp.post("/seats/<int:seat_id>/cancel")

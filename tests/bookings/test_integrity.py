@@ -156,3 +156,56 @@ def test_a_joining_link_must_be_a_web_link(db, bookings, make, link):
     with pytest.raises(service.BookingError, match="https://"):
         service.create_group_session(db, manager, manager, starts_at=service.utcnow() + timedelta(days=3),
                                      minutes=60, capacity=5, title="Group", meeting_url=link)
+
+
+# --- group seats can be moved, and colleagues hear about what they change ---------------------------
+
+def test_a_seat_moves_to_another_session_with_the_same_uid_and_a_new_sequence(db, make, bookings):
+    from icalendar import Calendar
+
+    manager = make.manager()
+    first, second = bookings.session(manager, capacity=2), bookings.session(manager, days=8, capacity=1)
+    partner = make.partner("bronze", manager=manager)
+    user = make.user("partner", partner=partner)
+    seat = service.book_seat(db, user, partner, first)
+    uid = seat.uid
+    service.move_seat(db, user, seat, second)
+    assert (seat.session_id, seat.uid, seat.sequence, seat.status) == (second.id, uid, 1, "booked")
+    assert (first.seats_taken, second.seats_taken) == (0, 1)
+    message = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == user.email)
+                         .order_by(OutboxMessage.id.desc())).first()
+    event = Calendar.from_ical(message.attachments[0]["content"]).walk("VEVENT")[0]
+    assert str(event["UID"]) == uid and event["SEQUENCE"] == 1 and event.decoded("DTSTART") == second.starts_at
+    assert "moved" in message.subject.lower()
+    assert db.scalar(select(AuditEvent.summary).where(AuditEvent.action == "booking.seat_moved",
+                                                      AuditEvent.partner_id == partner.id))
+
+
+def test_moving_into_a_full_session_keeps_the_seat_the_partner_had(db, make, bookings):
+    manager = make.manager()
+    first, full = bookings.session(manager, capacity=2), bookings.session(manager, days=8, capacity=1)
+    partner, other = make.partner("bronze", manager=manager), make.partner("bronze", manager=manager)
+    user = make.user("partner", partner=partner)
+    seat = service.book_seat(db, user, partner, first)
+    service.book_seat(db, make.user("partner", partner=other), other, full)
+    with pytest.raises(service.SessionFull, match="just taken"):
+        service.move_seat(db, user, seat, full)
+    db.refresh(seat)
+    db.refresh(first)
+    db.refresh(full)
+    assert (seat.session_id, seat.status, first.seats_taken, full.seats_taken) == (first.id, "booked", 1, 1)
+
+
+def test_a_colleague_who_cancels_or_moves_gets_the_calendar_update_too(db, make, gold):
+    from icalendar import Calendar
+
+    partner, user, manager = gold
+    colleague = make.user("partner", partner=partner, name="Carl Colleague")
+    slots = service.free_slots(db, manager.id)
+    booking = service.book_call(db, user, partner, slots[0].starts_at)
+    service.reschedule_booking(db, colleague, booking, slots[2].starts_at)
+    message = db.scalar(select(OutboxMessage).where(OutboxMessage.recipient == colleague.email))
+    event = Calendar.from_ical(message.attachments[0]["content"]).walk("VEVENT")[0]
+    attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+    assert {str(a) for a in attendees} == {f"mailto:{user.email}", f"mailto:{colleague.email}"}
+    assert count(db, OutboxMessage, OutboxMessage.recipient == user.email) == 2  # booked, moved

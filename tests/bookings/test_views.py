@@ -262,3 +262,66 @@ def test_pages_need_csrf(csrf_app, client, auth, db, gold):
     response = client.post("/bookings/book", data={"starts_at": slot.starts_at.isoformat()})
     assert response.status_code == 400
     assert db.scalar(select(Booking).where(Booking.partner_id == partner.id)) is None
+
+
+def test_partner_moves_a_seat_from_the_seat_page(client, auth, db, make, bookings):
+    manager = make.manager()
+    first = bookings.session(manager, capacity=2, title="First cohort")
+    later = bookings.session(manager, days=9, capacity=2, title="Later cohort")
+    partner = make.partner("bronze", manager=manager)
+    user = make.user("partner", partner=partner)
+    seat = service.book_seat(db, user, partner, first)
+    db.commit()
+    auth.login_as(user)
+    page = client.get(f"/bookings/seats/{seat.id}").get_data(as_text=True)
+    assert "Move to another session" in page and "Later cohort" in page
+    response = client.post(f"/bookings/seats/{seat.id}/move/{later.id}")
+    assert response.status_code == 302
+    db.refresh(seat)
+    assert seat.session_id == later.id
+    again = client.post(f"/bookings/seats/{seat.id}/move/{later.id}")
+    assert again.status_code == 409 and "already in this session" in again.get_data(as_text=True)
+
+
+def test_partner_sees_next_steps_but_not_the_managers_notes(client, auth, db, bookings, gold):
+    partner, user, manager = gold
+    call = bookings.past_call(partner, user)
+    service.record_outcome(db, manager, call, "held", notes="Seems unprepared", next_steps="Certify two engineers")
+    db.commit()
+    auth.login_as(user)
+    page = client.get(f"/bookings/calls/{call.id}").get_data(as_text=True)
+    assert "Certify two engineers" in page and "Seems unprepared" not in page
+    auth.logout()
+    auth.login_as(manager)
+    assert "Seems unprepared" in client.get(f"/bookings/calls/{call.id}").get_data(as_text=True)
+
+
+def test_a_script_link_is_refused_next_to_the_field(client, auth, db, make):
+    manager = make.manager(timezone="Europe/London")
+    db.commit()
+    auth.login_as(manager)
+    response = client.post("/bookings/availability", data={
+        "timezone": "Europe/London", "slot_minutes": "30", "horizon_days": "30", "min_notice_hours": "12",
+        "day_0": "09:00-12:00", "meeting_url": "javascript://example.com/%0Aalert(1)"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Enter a full link" in body
+    assert db.scalar(select(Availability).where(Availability.manager_id == manager.id)) is None
+
+
+def test_a_check_in_call_page_points_to_its_check_in(client, auth, db, bookings, gold):
+    from datetime import date
+
+    from lms.models import CheckIn
+
+    partner, user, manager = gold
+    call = bookings.past_call(partner, user, kind="checkin")
+    checkin = CheckIn(partner_id=partner.id, manager_id=manager.id, kind="checkin", due_on=date.today(),
+                      status="planned", booking_id=call.id)
+    db.add(checkin)
+    db.commit()
+    auth.login_as(manager)
+    page = client.get(f"/bookings/calls/{call.id}").get_data(as_text=True)
+    assert f"/checkins/{checkin.id}/record" in page
+    assert client.post(f"/bookings/calls/{call.id}/outcome", data={"outcome": "held", "notes": "ok"}).status_code == 302
+    db.refresh(checkin)
+    assert checkin.status == "held"
