@@ -366,6 +366,7 @@ def record_checkin(
     db.refresh(checkin)
     if checkin.booking is not None:  # the call booked for it is held too (no-op when it already is)
         bookings.checkin_recorded(db, actor, checkin.booking, now)
+        _cancel_later_call(db, actor, checkin.booking, held_on, now)
     for step in clean_steps:
         db.add(NextStep(checkin_id=checkin.id, partner_id=partner.id, owner=step.owner, text=step.text,
                         due_on=step.due_on))
@@ -381,6 +382,17 @@ def record_checkin(
     audit.record(db, actor, "checkin.held", checkin, summary, partner_id=partner.id,
                  changes={"held_on": held_on.isoformat(), "pulse": pulse})
     return checkin
+
+
+def _cancel_later_call(db: Session, actor: User, call: Booking, held_on: date, now: datetime) -> None:
+    """Held another way before its booked call: free the slot and send the partner the CANCEL invite."""
+    if call.status != "booked" or call.starts_at <= now:
+        return
+    try:
+        bookings.cancel_booking(db, actor, call, reason=f"The check-in was already held on {held_on:%-d %b %Y}.",
+                                now=now)
+    except bookings.BookingError as error:
+        raise CheckinError(error.message) from None
 
 
 def record_adhoc(

@@ -63,7 +63,7 @@ def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, st
     steps = service.open_steps(db, partner.id)
     history = [c for c in service.partner_checkins(db, partner.id) if c.status != "planned"][-5:]
     return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps,
-                           history=list(reversed(history)),
+                           history=list(reversed(history)), now=utcnow(),
                            last_contact=service.last_contact(db, [partner.id], current_user).get(partner.id)), status
 
 
