@@ -15,34 +15,27 @@ from lms.bookings.slots import group_by_day
 from lms.checkins import bp, holidays, service
 from lms.checkins.forms import AnswerForm, HolidayForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
 from lms.db import get_db, utcnow
-from lms.models import CheckIn, NextStep, Partner, PublicHoliday, SupportRequest
+from lms.models import CheckIn, Partner, PublicHoliday, SupportRequest
 from lms.models.booking import LIVE_STATUSES
 
 
 # --- load-or-404 helpers: the partner-visibility rule applies to every check-in record -------------
 
-def load_checkin(checkin_id: int) -> CheckIn:
-    checkin = get_db().get(CheckIn, checkin_id)
-    if checkin is None:
+def _load_visible(model, object_id: int):
+    """Load-or-404 a record that belongs to a partner: 404 when missing or when its partner is not visible."""
+    item = get_db().get(model, object_id)
+    if item is None:
         abort(404)
-    check_partner_access(current_user, checkin.partner)
-    return checkin
+    check_partner_access(current_user, get_db().get(Partner, item.partner_id))
+    return item
+
+
+def load_checkin(checkin_id: int) -> CheckIn:
+    return _load_visible(CheckIn, checkin_id)
 
 
 def load_support_request(request_id: int) -> SupportRequest:
-    support_request = get_db().get(SupportRequest, request_id)
-    if support_request is None:
-        abort(404)
-    check_partner_access(current_user, support_request.partner)
-    return support_request
-
-
-def load_step(step_id: int) -> NextStep:
-    step = get_db().get(NextStep, step_id)
-    if step is None:
-        abort(404)
-    check_partner_access(current_user, get_db().get(Partner, step.partner_id))
-    return step
+    return _load_visible(SupportRequest, request_id)
 
 
 # --- manager: agenda, record, skip ----------------------------------------------------------------
@@ -53,9 +46,12 @@ def agenda():
     return render_template("checkins/agenda.html", agenda=service.agenda(get_db(), current_user))
 
 
-def _steps_input(form: RecordForm) -> list[service.StepInput]:
-    return [service.StepInput(entry.form.owner.data, entry.form.text.data or "", entry.form.due_on.data)
-            for entry in form.steps]
+def _record_values(form: RecordForm) -> dict:
+    """What the record form says, as the keyword arguments of record_checkin / record_adhoc."""
+    steps = [service.StepInput(entry.form.owner.data, entry.form.text.data or "", entry.form.due_on.data)
+             for entry in form.steps]
+    return {"held_on": form.held_on.data, "notes": form.notes.data, "steps": steps, "pulse": form.pulse_value,
+            "done_step_ids": form.done_steps.data or []}
 
 
 def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, status: int = 200):
@@ -79,10 +75,7 @@ def record(checkin_id: int):
     form = RecordForm(held_on=today)
     if form.validate_on_submit():
         try:
-            service.record_checkin(
-                db, current_user, checkin, held_on=form.held_on.data, notes=form.notes.data,
-                steps=_steps_input(form), pulse=form.pulse_value, done_step_ids=form.done_steps.data or [],
-            )
+            service.record_checkin(db, current_user, checkin, **_record_values(form))
         except service.CheckinError as error:
             db.rollback()
             _form_error(form, error)
@@ -102,10 +95,7 @@ def adhoc(partner_id: int):
     form = RecordForm(held_on=service.today_for(current_user, utcnow()))
     if form.validate_on_submit():
         try:
-            service.record_adhoc(
-                db, current_user, partner, held_on=form.held_on.data, notes=form.notes.data,
-                steps=_steps_input(form), pulse=form.pulse_value, done_step_ids=form.done_steps.data or [],
-            )
+            service.record_adhoc(db, current_user, partner, **_record_values(form))
         except service.CheckinError as error:
             db.rollback()
             _form_error(form, error)
