@@ -399,7 +399,8 @@ class LessonRenderer:
             return f'<a href="{src.group(1)}" rel="noopener noreferrer">{alt.group(1) if alt and alt.group(1) else "Image"}</a>'
 
         fragment = re.sub(r"<img [^>]*>", remote_image, fragment)
-        fragment = re.sub(r'src="([^"]*)"', image, fragment)
+        # Only real <img> tags: src="..." written in a code sample is text and stays as the author wrote it.
+        fragment = re.sub(r"<img [^>]*>", lambda tag: re.sub(r'src="([^"]*)"', image, tag.group(0)), fragment)
         return re.sub(r'<a href="([^"]*)"([^>]*)>(.*?)</a>', link, fragment, flags=re.S)
 
 

@@ -93,6 +93,11 @@ def answers_for(db: Session, user: User, lesson: Lesson) -> dict[int, CheckAnswe
     return {row.check_id: row for row in rows}
 
 
+def open_checks(lesson: Lesson, answers: dict[int, CheckAnswer]) -> list[KnowledgeCheck]:
+    """The checks of `lesson` not passed yet, given the learner's `answers_for` the lesson."""
+    return [c for c in lesson.checks if not (answers.get(c.id) and answers[c.id].passed_at)]
+
+
 def _save_answer(db: Session, user: User, check: KnowledgeCheck, response: Any, correct: bool) -> CheckAnswer:
     now = utcnow()
     query = select(CheckAnswer).where(CheckAnswer.user_id == user.id, CheckAnswer.check_id == check.id).with_for_update()
@@ -124,12 +129,10 @@ def submit_answers(db: Session, user: User, lesson: Lesson, form: dict[str, Any]
     `form` maps "check_<id>" to the submitted value. Every open check must be answered, or nothing
     is recorded and LearningError names the first one missing.
     """
-    checks = lesson.checks
-    existing = answers_for(db, user, lesson)
-    open_checks = [c for c in checks if not (existing.get(c.id) and existing[c.id].passed_at)]
-    if not open_checks:
+    still_open = open_checks(lesson, answers_for(db, user, lesson))
+    if not still_open:
         raise LearningError("You have already passed every check in this lesson.")
-    responses = [(check, _clean_response(check, form.get(f"check_{check.id}"))) for check in open_checks]
+    responses = [(check, _clean_response(check, form.get(f"check_{check.id}"))) for check in still_open]
     graded = []
     for check, response in responses:
         correct = grade(check, response)
@@ -150,8 +153,7 @@ def submit_answers(db: Session, user: User, lesson: Lesson, form: dict[str, Any]
 def complete_lesson(db: Session, user: User, lesson: Lesson, *, checks_passed: bool = False) -> LessonCompletion | None:
     """Record the lesson as done (once); returns the new completion, or None if it was done already."""
     if lesson.checks and not checks_passed:
-        answers = answers_for(db, user, lesson)
-        if not all(answers.get(c.id) and answers[c.id].passed_at for c in lesson.checks):
+        if open_checks(lesson, answers_for(db, user, lesson)):
             raise LearningError("Answer the knowledge checks correctly to complete this lesson.")
     # One learner's completions queue up: two tabs finishing the last two lessons at once would otherwise
     # each count the other's completion as missing, and nobody would issue the certificate.

@@ -100,7 +100,7 @@ def _render_lesson(course: Course, lesson: Lesson, form=None, status: int = 200)
     completions = _completions(course)
     completion = completions.get(lesson.id)
     answers = service.answers_for(db, current_user, lesson) if current_user.is_partner else {}
-    open_checks = [c for c in lesson.checks if not (answers.get(c.id) and answers[c.id].passed_at)]
+    open_checks = service.open_checks(lesson, answers)
     if form is None and current_user.is_partner and open_checks:
         form = check_form(open_checks, formdata=None)
     index = lessons.index(lesson)
@@ -126,8 +126,7 @@ def answer(course_slug: str, lesson_slug: str):
     db = get_db()
     course = load_course(course_slug)
     lesson = load_lesson(course, lesson_slug)
-    answers = service.answers_for(db, current_user, lesson)
-    open_checks = [c for c in lesson.checks if not (answers.get(c.id) and answers[c.id].passed_at)]
+    open_checks = service.open_checks(lesson, service.answers_for(db, current_user, lesson))
     if not open_checks:
         flash("You have already passed every check in this lesson.", "info")
         return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=lesson.slug))

@@ -147,3 +147,11 @@ def test_callout_with_a_title_and_a_spoiler_without_heading():
     html = render("::: callout\n## Tip of the day\nUse tab.\n:::\n\n::: spoiler\nHidden words.\n:::\n").html
     assert '<aside class="box box-callout"><h2 id="tip-of-the-day">Tip of the day' in html
     assert '<details class="spoiler"><summary>Show more</summary><div class="details-body"><p>Hidden words.</p>' in html
+
+
+def test_image_markup_shown_as_code_is_left_as_written():
+    result = render('```output\n<img src="logo.png" alt="Logo">\n```\n\nInline `<img src="a.png">` too.\n\n![Real](fig/real.png)\n')
+    assert '&lt;img src="logo.png" alt="Logo"&gt;' in result.html
+    assert '<code>&lt;img src="a.png"&gt;</code>' in result.html
+    assert '<img alt="Real" src="media/fig/real.png">' in result.html
+    assert result.assets == {"fig/real.png"}
