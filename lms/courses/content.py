@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from lms import audit
 from lms.courses.render import ContentError, LessonRenderer, RenderedLesson, split_front_matter
+from lms.courses.service import issue_certificate_if_complete
 from lms.db import utcnow
-from lms.models import Course, CourseAsset, KnowledgeCheck, Lesson, LessonVersion, User
+from lms.models import Certificate, Course, CourseAsset, KnowledgeCheck, Lesson, LessonCompletion, LessonVersion, User
 
 log = logging.getLogger(__name__)
 
@@ -342,9 +343,23 @@ def sync_course(db: Session, source: CourseSource, actor: User | None = None) ->
         course.synced_at = now
         audit.record(db, actor, "course.synced", course, f"Course content loaded: {result.describe()}")
     db.flush()
+    if result.removed:
+        _issue_certificates_now_earned(db, course)
     for warning in result.warnings:
         log.warning("course %s: %s", source.slug, warning)
     return result
+
+
+def _issue_certificates_now_earned(db: Session, course: Course) -> None:
+    """A removed lesson can leave someone with every remaining lesson done: they have earned the certificate."""
+    learners = db.scalars(
+        select(User).where(
+            User.id.in_(select(LessonCompletion.user_id).join(Lesson).where(Lesson.course_id == course.id)),
+            User.id.not_in(select(Certificate.user_id).where(Certificate.course_id == course.id)),
+        ).order_by(User.id)
+    )
+    for user in learners:
+        issue_certificate_if_complete(db, user, course)
 
 
 def sync_folder(db: Session, root: Path, actor: User | None = None) -> list[SyncResult]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.courses import content, service
-from lms.models import AuditEvent, Course, CourseAsset, Lesson, LessonVersion
+from lms.models import AuditEvent, Certificate, Course, CourseAsset, Lesson, LessonVersion, OutboxMessage
 from tests.courses.helpers import REPO, SHELL_NOVICE, course_source, create_course, lesson_text, right_answers
 
 needs_shell_novice = pytest.mark.skipif(
@@ -99,6 +99,20 @@ def test_lessons_removed_from_the_source_are_removed(db):
     assert result.removed == ["lesson-3"]
     course = db.scalar(select(Course).where(Course.slug == "shrinking"))
     assert [lesson.slug for lesson in course.lessons] == ["lesson-1", "lesson-2"]
+
+
+def test_removing_the_only_lesson_left_undone_issues_the_certificate(db, make):
+    course = create_course(db, "trimmed", lessons=3)
+    user = make.partner_user()
+    for lesson in course.lessons[:2]:
+        service.submit_answers(db, user, lesson, right_answers(lesson))
+    assert db.scalar(select(func.count(Certificate.id)).where(Certificate.user_id == user.id)) == 0
+    content.sync_course(db, course_source("trimmed", [lesson_text(1), lesson_text(2)]))
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == user.id))
+    assert certificate is not None and certificate.course_id == course.id
+    assert db.scalar(select(OutboxMessage.subject).where(OutboxMessage.recipient == user.email)) == "Your certificate: Course trimmed"
+    content.sync_course(db, course_source("trimmed", [lesson_text(1)]))  # again: still one certificate
+    assert db.scalar(select(func.count(Certificate.id)).where(Certificate.user_id == user.id)) == 1
 
 
 def test_a_draft_stays_draft_and_a_published_course_stays_published_on_resync(db, make):
