@@ -271,6 +271,15 @@ def path_courses(db: Session, tier_id: int, *, published_only: bool = True) -> l
     return list(db.scalars(query))
 
 
+def order_path(picks: list[tuple[int, int | None]], courses: dict[int, Course]) -> list[int]:
+    """Course ids in path order from (course id, order number or None) picks: by number, unnumbered last, ties by title."""
+    def key(pick: tuple[int, int | None]) -> tuple[int, str, int]:
+        course_id, position = pick
+        return (position or 99, courses[course_id].title if course_id in courses else "", course_id)
+
+    return [course_id for course_id, _ in sorted(picks, key=key)]
+
+
 def set_learning_path(db: Session, actor: User, tier: Tier, course_ids: list[int]) -> bool:
     """Replace a tier's required courses with `course_ids`, in that order. Returns whether anything changed."""
     if len(set(course_ids)) != len(course_ids):

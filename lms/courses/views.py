@@ -290,6 +290,13 @@ def admin_status(course_slug: str, action: str):
     return redirect(url_for("courses.admin_index"))
 
 
+def _course_id(entry) -> int | None:
+    try:
+        return int(entry.course_id.data)
+    except (TypeError, ValueError):
+        return None
+
+
 @bp.route("/courses/admin/paths/<int:tier_id>", methods=["GET", "POST"])
 @role_required("admin")
 def admin_path(tier_id: int):
@@ -304,25 +311,20 @@ def admin_path(tier_id: int):
             form.entries.append_entry({
                 "course_id": str(course.id), "required": course.id in current, "position": current.get(course.id),
             })
+    entry_ids = [_course_id(entry) for entry in form.entries]
+    if None in entry_ids:
+        abort(400)  # the hidden course ids were tampered with
     if form.validate_on_submit():
-        chosen = []
-        for entry in form.entries:
-            try:
-                course_id = int(entry.course_id.data)
-            except (TypeError, ValueError):
-                abort(400)
-            if entry.required.data:
-                chosen.append((entry.position.data or 99, by_id.get(course_id).title if course_id in by_id else "", course_id))
-        chosen.sort()
+        picks = [(course_id, entry.position.data) for course_id, entry in zip(entry_ids, form.entries) if entry.required.data]
         try:
-            changed = service.set_learning_path(db, current_user, tier, [course_id for _, _, course_id in chosen])
+            changed = service.set_learning_path(db, current_user, tier, service.order_path(picks, by_id))
         except service.LearningError as error:
             flash(error.message, "error")
         else:
             db.commit()
             flash(f"{tier.name} learning path saved." if changed else "Nothing changed.", "success" if changed else "info")
             return redirect(url_for("courses.admin_index"))
-    rows = [(entry, by_id.get(int(entry.course_id.data or 0))) for entry in form.entries]
+    rows = [(entry, by_id.get(course_id)) for course_id, entry in zip(entry_ids, form.entries)]
     for entry, course in rows:  # screen readers hear which course each box belongs to
         name = escape(course.title if course else "removed course")
         entry.required.label.text = Markup(f'Required<span class="skip-link">: {name}</span>')

@@ -180,3 +180,21 @@ def test_certificate_revocation_from_the_admin_page(client, auth, make, db):
     assert certificate.revoked_at is not None
     auth.logout()
     assert "Revoked: Left the company" in client.get(f"/certificates/{certificate.code}").get_data(as_text=True)
+
+
+def test_path_editor_orders_unnumbered_courses_last_and_refuses_forged_ids(client, auth, make, db):
+    first, second, third = (create_course(db, slug, title=title) for slug, title in (
+        ("zeta", "Zeta numbered"), ("alpha", "Alpha unnumbered"), ("beta", "Beta unnumbered")))
+    admin, tier = make.admin(), make.tier("platinum")
+    db.commit()
+    auth.login_as(admin)
+    form = {
+        "entries-0-course_id": str(third.id), "entries-0-required": "y",
+        "entries-1-course_id": str(first.id), "entries-1-required": "y", "entries-1-position": "1",
+        "entries-2-course_id": str(second.id), "entries-2-required": "y",
+    }
+    assert client.post(f"/courses/admin/paths/{tier.id}", data=form).status_code == 302
+    assert [c.slug for c in service.path_courses(db, tier.id)] == ["zeta", "alpha", "beta"]
+    forged = dict(form, **{"entries-0-course_id": "not-a-number", "entries-1-position": "500"})
+    assert client.post(f"/courses/admin/paths/{tier.id}", data=forged).status_code == 400
+    assert [c.slug for c in service.path_courses(db, tier.id)] == ["zeta", "alpha", "beta"]
