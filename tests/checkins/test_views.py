@@ -198,3 +198,17 @@ def test_an_overdue_next_check_in_says_it_was_due(client, auth, make, db):
     auth.login_as(user)
     page = client.get("/checkins/plan").get_data(as_text=True)
     assert "was due" in page and "Anna Berg will be in touch" in page
+
+
+def test_partner_sees_which_requests_are_late_and_which_are_still_in_time(client, auth, make, db):
+    partner, user, manager = setup_gold(make, db)
+    now = utcnow()
+    factories.support_request(db, partner, user, subject="Late one", created_at=now - timedelta(hours=8),
+                              due_at=now - timedelta(hours=2))
+    factories.support_request(db, partner, user, subject="Fresh one", created_at=now, due_at=now + timedelta(hours=4))
+    db.commit()
+    auth.login_as(user)
+    page = client.get("/checkins/plan").get_data(as_text=True)
+    late, fresh = page.index("Late one"), page.index("Fresh one")
+    assert "late: the answer was due by" in page[late:] and page.count("late: the answer was due by") == 1
+    assert "answer due by" in page[fresh:late]  # the newer one, listed first, is still in time
