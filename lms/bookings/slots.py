@@ -124,13 +124,15 @@ def compute_slots(rules: Rules, busy: Iterable[tuple[datetime, datetime]], now: 
                     first_wall.replace(tzinfo=zone, fold=1).utcoffset())
                 base = (first_wall - offset).replace(tzinfo=UTC) if steady else None
                 i = 0  # index into the merged busy intervals, moving forward with the slots
+                previous_end = None  # when the clocks go forward, a wall-clock step can overlap
                 for minute in range(window.start_minute, last_start + 1, step):
                     if steady:
                         start = base + timedelta(minutes=minute - window.start_minute)
                     else:
                         start = local_start(day, minute, zone)
-                        if start is None or start in seen:
+                        if start is None or start in seen or (previous_end and start < previous_end):
                             continue
+                        previous_end = start + length
                     if start < earliest or start > latest:
                         continue
                     end = start + length

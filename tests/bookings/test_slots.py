@@ -164,3 +164,13 @@ def test_local_start_round_trips_or_reports_a_gap(zone, day, minute):
     else:
         assert instant.astimezone(tz).replace(tzinfo=None) == wall
         assert instant <= wall.replace(tzinfo=tz, fold=1).astimezone(UTC)
+
+
+def test_spring_forward_window_never_offers_overlapping_slots():
+    # Found by hypothesis: London, Sunday 30 March 2025, window 00:30-02:45 local, 45-minute slots.
+    # 00:30 GMT runs to 01:15 UTC (02:15 BST), so the 02:00 BST wall-clock slot would overlap it.
+    rules = Rules(zone="Europe/London", slot_minutes=45, windows=(Window(weekday=6, start_minute=30, end_minute=165),),
+                  buffer_before_minutes=0, buffer_after_minutes=0, min_notice_hours=0, horizon_days=1, days_off=())
+    slots = compute_slots(rules, [], datetime(2025, 3, 29, 1, 0, tzinfo=UTC))
+    assert [s.starts_at.hour * 60 + s.starts_at.minute for s in slots] == [30]
+    assert all(a.ends_at <= b.starts_at for a, b in zip(slots, slots[1:]))
