@@ -7,6 +7,19 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 
+class DomainError(Exception):
+    """A rule said no. `message` is for the person; `field` names the form field it belongs beside
+    (None: show it at the top of the page). Each feature's service subclasses it with its default field."""
+
+    field: str | None = None
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        if field:
+            self.field = field
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -19,6 +19,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms import audit
 from lms.db import get_db, utcnow
+from lms.errors import DomainError
 from lms.mail import absolute_url, queue_message
 from lms.models import AccountToken, Partner, User
 from lms.models.user import new_session_token
@@ -30,14 +31,10 @@ MAX_PASSWORD_LENGTH = 200
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
-class AccountError(Exception):
-    """Base of the account rules' errors; `field` names the form field the message belongs to."""
+class AccountError(DomainError):
+    """Base of the account rules' errors."""
 
     field = "email"
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class InvalidCredentials(AccountError):

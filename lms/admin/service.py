@@ -8,14 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms import audit
+from lms.errors import DomainError
 from lms.models import AuditEvent, Tier, User
 
 
-class TierError(Exception):
-    def __init__(self, message: str, field: str = "name"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class TierError(DomainError):
+    field = "name"
 
 
 def update_tier(

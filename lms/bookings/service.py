@@ -21,6 +21,7 @@ from lms import audit
 from lms.bookings import ical
 from lms.bookings.slots import Rules, Slot, Window, compute_slots
 from lms.db import utcnow
+from lms.errors import DomainError
 from lms.mail import absolute_url, queue_message
 from lms.models import (
     Availability,
@@ -42,14 +43,8 @@ TAKEN_MESSAGE = "That time was just taken by someone else. Please pick another."
 FULL_MESSAGE = "The last seat of that session was just taken. Please pick another session."
 
 
-class BookingError(Exception):
+class BookingError(DomainError):
     field = "starts_at"
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if field:
-            self.field = field
 
 
 class SlotTaken(BookingError):

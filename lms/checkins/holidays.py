@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 from lms import audit
 from lms.checkins.calendar import country_of, days_off_of
 from lms.checkins.planning import next_working_day
+from lms.errors import DomainError
 from lms.models import CheckIn, PublicHoliday, User
 
 
-class HolidayError(Exception):
-    def __init__(self, message: str, field: str = "day"):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class HolidayError(DomainError):
+    field = "day"
 
 
 def clean_country(value: str | None) -> str:

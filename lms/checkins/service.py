@@ -22,6 +22,7 @@ from lms.checkins.calendar import days_off_of, holidays_of, today_for, zone_of
 from lms.checkins.planning import HORIZON_MONTHS, add_months, plan_dates, week_bounds
 from lms.checkins.sla import business_hours_text, sla_deadline
 from lms.db import utcnow
+from lms.errors import DomainError
 from lms.mail import absolute_url, queue_message
 from lms.models import (
     Booking,
@@ -41,14 +42,8 @@ from lms.models.checkin import CHECKIN_KINDS, STEP_OWNERS
 MAX_STEPS = 10
 
 
-class CheckinError(Exception):
+class CheckinError(DomainError):
     field = "held_on"
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if field:
-            self.field = field
 
 
 class AlreadyRecorded(CheckinError):

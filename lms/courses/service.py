@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from lms import audit
 from lms.courses.render import normalise_text_answer
 from lms.db import utcnow
+from lms.errors import DomainError
 from lms.mail import absolute_url, queue_message
 from lms.models import (
     Certificate,
@@ -33,11 +34,8 @@ from lms.models import (
 )
 
 
-class LearningError(Exception):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+class LearningError(DomainError):
+    pass
 
 
 # -- visibility -----------------------------------------------------------------------------------

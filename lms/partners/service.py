@@ -10,19 +10,14 @@ from sqlalchemy.orm import Session
 
 from lms import audit
 from lms.checkins import service as checkins
+from lms.errors import DomainError
 from lms.models import Partner, Tier, User
 
 _DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
-class PartnerError(Exception):
+class PartnerError(DomainError):
     field = "name"
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        if field:
-            self.field = field
 
 
 class PartnerNameTaken(PartnerError):
