@@ -11,7 +11,10 @@ the app factory), never at import time, so importing a module has no side effect
 
 from __future__ import annotations
 
-from blinker import Namespace
+from dataclasses import dataclass, field
+from typing import Any
+
+from blinker import Namespace, NamedSignal
 
 portal = Namespace()
 
@@ -29,3 +32,27 @@ checkin_recorded = portal.signal("checkin-recorded")
 # --- courses ----------------------------------------------------------------------------------------
 #: A learner earned a course certificate. kwargs: db, user, course, certificate, now.
 certificate_issued = portal.signal("certificate-issued")
+
+# --- pages other features add panels to --------------------------------------------------------------
+#: The partner's home page is being built. kwargs: db, user, partner, now. A receiver returns a `Panel`
+#: (or None) that the home page renders after its own sections, in `order`.
+partner_home_requested = portal.signal("partner-home-requested")
+#: The manager's (or admin's) agenda (`/checkins/`) is being built. kwargs: db, user, now. A receiver returns
+#: a `Panel` (or None): follow-ups, undecided leads, missed reviews ... that need the manager's action.
+manager_agenda_requested = portal.signal("manager-agenda-requested")
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A section another feature contributes to a page: its template (a partial, "_name.html") and the
+    values that template needs, loaded by the receiver in a constant number of queries."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    order: int = 100
+
+
+def collect_panels(signal: NamedSignal, **kwargs: Any) -> list[Panel]:
+    """Send `signal` and return the panels its receivers gave, in order."""
+    panels = [panel for _receiver, panel in signal.send("page", **kwargs) if panel is not None]
+    return sorted(panels, key=lambda panel: panel.order)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lms import events
 from lms.access import check_partner_access, load_partner, role_required
 from lms.bookings import service as bookings
 from lms.bookings.forms import parse_slot
@@ -43,7 +44,9 @@ def load_support_request(request_id: int) -> SupportRequest:
 @bp.get("/")
 @role_required("manager", "admin")
 def agenda():
-    return render_template("checkins/agenda.html", agenda=service.agenda(get_db(), current_user))
+    db = get_db()
+    panels = events.collect_panels(events.manager_agenda_requested, db=db, user=current_user, now=utcnow())
+    return render_template("checkins/agenda.html", agenda=service.agenda(db, current_user), panels=panels)
 
 
 def _record_values(form: RecordForm) -> dict:

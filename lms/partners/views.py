@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from lms.access import load_partner, role_required, visible_partners
+from lms import events
 from lms.accounts import service as accounts
-from lms.db import get_db
+from lms.db import get_db, utcnow
 from lms.models import AuditEvent, Partner, Tier, User
 from lms.partners import bp, service
 from lms.partners.forms import InviteUserForm, PartnerForm
@@ -145,4 +146,7 @@ def resend_invite(partner_id: int, user_id: int):
 @role_required("partner")
 def home():
     partner = load_partner(current_user.partner_id)
-    return render_template("partners/home.html", partner=partner, tier=partner.tier, manager=partner.manager)
+    panels = events.collect_panels(events.partner_home_requested, db=get_db(), user=current_user, partner=partner,
+                                   now=utcnow())
+    return render_template("partners/home.html", partner=partner, tier=partner.tier, manager=partner.manager,
+                           panels=panels)
