@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lms import audit
 from lms.errors import DomainError
@@ -50,7 +50,10 @@ AUDIT_PAGE_SIZE = 50
 
 def audit_page(db: Session, *, page: int = 1, action: str | None = None, actor_id: int | None = None):
     """One page of the audit log, newest first, and whether there is a next page."""
-    query = select(AuditEvent).order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    query = (
+        select(AuditEvent).options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+    )
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if actor_id:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.orm import joinedload
 
 from lms.access import role_required
 from lms.accounts import service as accounts
 from lms.admin import bp, service
 from lms.admin.forms import ManagerForm, TierForm
 from lms.db import get_db
+from lms.pagination import page_arg, paginate
 from lms.models import Partner, Tier, User
 
 
@@ -59,15 +61,17 @@ def edit_tier(tier_id: int):
 def users():
     db = get_db()
     role = request.args.get("role", "")
-    q = request.args.get("q", "").strip()
-    query = select(User).order_by(User.role, User.name)
+    q = request.args.get("q", "").strip()[:100]
+    query = select(User).options(joinedload(User.partner)).order_by(User.role, User.name, User.id)
     if role in ("admin", "manager", "partner"):
         query = query.where(User.role == role)
+    else:
+        role = ""
     if q:
         like = f"%{q.lower()}%"
         query = query.where(or_(func.lower(User.name).like(like), User.email.like(like)))
-    users = db.scalars(query.limit(500)).all()
-    return render_template("admin/users.html", users=users, role=role, q=q)
+    page = paginate(db, query, page_arg(), count=True)
+    return render_template("admin/users.html", users=page.items, page=page, role=role, q=q)
 
 
 @bp.route("/managers/new", methods=["GET", "POST"])
@@ -119,7 +123,7 @@ def _set_active(user_id: int, active: bool):
 @role_required("admin")
 def audit_log():
     db = get_db()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     action = request.args.get("action", "")
     events, has_next = service.audit_page(db, page=page, action=action or None)
     return render_template(

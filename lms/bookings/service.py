@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from lms import audit
 from lms.bookings import ical
@@ -262,6 +262,7 @@ def kickoff_state(db: Session, partner: Partner) -> KickoffState:
     if group:
         seat = db.scalar(
             select(SessionSeat).where(SessionSeat.partner_id == partner.id, SessionSeat.status.in_(LIVE_STATUSES))
+            .options(joinedload(SessionSeat.session))
         )
         last = db.scalar(
             select(SessionSeat.status).where(SessionSeat.partner_id == partner.id)
@@ -775,7 +776,8 @@ def cancel_group_session(db: Session, actor: User, session: GroupSession, reason
         raise BookingError("This session has already started.", field="reason")
     db.scalar(select(GroupSession.id).where(GroupSession.id == session.id).with_for_update())
     note = (reason or "").strip()[:500] or None
-    seats = [s for s in session.seats if s.status == "booked" and _release_seat(db, s, now)]
+    held = db.scalars(select(SessionSeat).where(SessionSeat.session_id == session.id).order_by(SessionSeat.id))
+    seats = [s for s in held.all() if s.status == "booked" and _release_seat(db, s, now)]
     for seat in seats:
         audit.record(db, actor, "booking.seat_cancelled", seat,
                      f"Group session '{session.title}' was cancelled by {actor.name}; the seat is free to rebook",
@@ -826,10 +828,12 @@ def agenda(db: Session, manager_id: int, start: datetime, end: datetime) -> list
     calls = db.scalars(
         select(Booking).where(Booking.manager_id == manager_id, Booking.status.in_(("booked", "held", "no_show")),
                               Booking.starts_at >= start, Booking.starts_at < end)
+        .options(joinedload(Booking.partner).joinedload(Partner.tier), joinedload(Booking.booked_by))
     ).unique()
     sessions = db.scalars(
         select(GroupSession).where(GroupSession.manager_id == manager_id, GroupSession.status == "scheduled",
                                    GroupSession.starts_at >= start, GroupSession.starts_at < end)
+        .options(selectinload(GroupSession.seats).joinedload(SessionSeat.partner))
     ).unique()
     return sorted([*calls, *sessions], key=lambda item: item.starts_at)
 
@@ -840,7 +844,8 @@ def awaiting_outcome(db: Session, manager_id: int, now: datetime | None = None) 
     return list(
         db.scalars(
             select(Booking).where(Booking.manager_id == manager_id, Booking.status == "booked",
-                                  Booking.starts_at <= now).order_by(Booking.starts_at)
+                                  Booking.starts_at <= now)
+            .options(joinedload(Booking.partner)).order_by(Booking.starts_at, Booking.id)
         )
     )
 

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from lms.access import can_see_partner, load_partner, role_required
 from lms.bookings import bp, service
@@ -76,10 +78,7 @@ def load_day_off(day_off_id: int) -> DayOff:
 
 @bp.app_context_processor
 def booking_helpers():
-    def kickoff_state(partner: Partner):
-        return service.kickoff_state(get_db(), partner)
-
-    return {"kickoff_state": kickoff_state, "booking_kinds": service.KIND_LABELS}
+    return {"booking_kinds": service.KIND_LABELS}
 
 
 def _zone_name(user: User) -> str:
@@ -521,7 +520,10 @@ def session(session_id: int):
 
 
 def _render_session(group_session: GroupSession, cancel_form=None, status: int = 200):
-    seats = [s for s in group_session.seats if s.status != "cancelled"]
+    seats = get_db().scalars(
+        select(SessionSeat).where(SessionSeat.session_id == group_session.id, SessionSeat.status != "cancelled")
+        .options(joinedload(SessionSeat.partner), joinedload(SessionSeat.booked_by)).order_by(SessionSeat.id)
+    ).all()
     return render_template("bookings/session.html", session=group_session, seats=seats,
                            cancel_form=cancel_form or CancelForm(), now=utcnow()), status
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from lms import audit
 from lms.access import visible_partners
@@ -233,7 +233,8 @@ class Agenda:
 def _open_checkins(user: User):
     query = (
         select(CheckIn).join(Partner, Partner.id == CheckIn.partner_id).where(CheckIn.status == "planned")
-        .options(selectinload(CheckIn.booking))  # the "call" column, without a query per row
+        .options(selectinload(CheckIn.booking),  # the "call" column, without a query per row
+                 contains_eager(CheckIn.partner).joinedload(Partner.tier), joinedload(CheckIn.manager))
     )
     if user.is_manager:
         query = query.where(CheckIn.manager_id == user.id)
@@ -296,7 +297,7 @@ def next_checkin(db: Session, partner_id: int) -> CheckIn | None:
     """The earliest open check-in (an overdue one comes first: it is still to be held)."""
     return db.scalar(
         select(CheckIn).where(CheckIn.partner_id == partner_id, CheckIn.status == "planned")
-        .order_by(CheckIn.due_on).limit(1)
+        .options(joinedload(CheckIn.manager)).order_by(CheckIn.due_on).limit(1)
     )
 
 
@@ -547,18 +548,26 @@ def mark_answered(db: Session, actor: User, request: SupportRequest, note: str |
 
 
 def _visible_requests(user: User):
-    query = select(SupportRequest).join(Partner, Partner.id == SupportRequest.partner_id)
+    query = select(SupportRequest).join(Partner, Partner.id == SupportRequest.partner_id).options(
+        contains_eager(SupportRequest.partner).joinedload(Partner.tier),
+        joinedload(SupportRequest.requested_by), joinedload(SupportRequest.answered_by),
+    )
     if user.is_manager:
         query = query.where(SupportRequest.manager_id == user.id)
     return visible_partners(user, query)
 
 
-def open_requests(db: Session, user: User) -> list[SupportRequest]:
+def open_requests_query(user: User):
     """Unanswered requests, the nearest deadline first; requests without a deadline last, oldest first."""
-    return list(db.scalars(
+    return (
         _visible_requests(user).where(SupportRequest.answered_at.is_(None))
-        .order_by(SupportRequest.due_at.is_(None), SupportRequest.due_at, SupportRequest.created_at)
-    ))
+        .order_by(SupportRequest.due_at.is_(None), SupportRequest.due_at, SupportRequest.created_at,
+                  SupportRequest.id)
+    )
+
+
+def open_requests(db: Session, user: User) -> list[SupportRequest]:
+    return list(db.scalars(open_requests_query(user)))
 
 
 def answered_requests(db: Session, user: User, limit: int = 20) -> list[SupportRequest]:

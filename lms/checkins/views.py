@@ -16,6 +16,7 @@ from lms.bookings.slots import group_by_day
 from lms.checkins import bp, holidays, service
 from lms.checkins.forms import AnswerForm, HolidayForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
 from lms.db import get_db, utcnow
+from lms.pagination import page_arg, paginate
 from lms.models import CheckIn, Partner, PublicHoliday, SupportRequest
 from lms.models.booking import LIVE_STATUSES
 
@@ -275,8 +276,9 @@ def request_support():
 @role_required("manager", "admin")
 def support():
     db = get_db()
+    page = paginate(db, service.open_requests_query(current_user), page_arg(), count=True)
     return render_template(
-        "checkins/support.html", open_requests=service.open_requests(db, current_user),
+        "checkins/support.html", open_page=page, open_requests=page.items,
         answered=service.answered_requests(db, current_user), now=utcnow(), form=AnswerForm(),
         soon=timedelta(hours=1),
     )
@@ -357,11 +359,3 @@ def holiday_remove(holiday_id: int):
     db.commit()
     flash(f"{label} removed.", "success")
     return redirect(url_for("checkins.holiday_list"))
-
-
-@bp.app_context_processor
-def checkin_helpers():
-    def next_checkin_of(partner: Partner):
-        return service.next_checkin(get_db(), partner.id)
-
-    return {"next_checkin_of": next_checkin_of}

@@ -10,10 +10,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
-from lms.access import check_partner_access, role_required
+from lms.access import role_required
 from lms.courses import bp, content, service
 from lms.courses.forms import CompleteForm, LearningPathForm, RevokeForm, check_form
 from lms.db import get_db
+from lms.pagination import page_arg, paginate
 from lms.models import Certificate, CourseAsset, Course, LearningPathItem, Lesson, LessonCompletion, Partner, Tier
 
 
@@ -215,25 +216,6 @@ def certificate(code: str):
     return render_template("courses/certificate.html", certificate=found, valid=valid, status=status)
 
 
-# -- template helpers for the partner home page and the partner detail page -----------------------
-
-@bp.app_template_global()
-def learning_path_summary(user):
-    """The signed-in partner user's required path with progress (for partners/home.html)."""
-    if not user.is_authenticated or not user.is_partner:
-        return None
-    db = get_db()
-    tier_id = db.scalar(select(Partner.tier_id).where(Partner.id == user.partner_id))
-    return service.path_summary(db, user, tier_id)
-
-
-@bp.app_template_global()
-def partner_learning_progress(partner):
-    """A partner's people on the required path (for partners/detail.html, managers and admins)."""
-    check_partner_access(current_user, partner)
-    return service.partner_progress(get_db(), partner)
-
-
 # -- admin ----------------------------------------------------------------------------------------
 
 def courses_dir() -> Path:
@@ -336,11 +318,11 @@ def admin_path(tier_id: int):
 @role_required("admin")
 def admin_certificates(course_slug: str):
     course = load_course(course_slug)
-    certificates = list(get_db().scalars(
-        select(Certificate).where(Certificate.course_id == course.id).order_by(Certificate.issued_at.desc())
-    ))
-    forms = {c.id: RevokeForm(prefix=f"c{c.id}") for c in certificates}
-    return render_template("courses/admin/certificates.html", course=course, certificates=certificates, forms=forms)
+    page = paginate(get_db(), select(Certificate).where(Certificate.course_id == course.id)
+                    .order_by(Certificate.issued_at.desc(), Certificate.id.desc()), page_arg())
+    forms = {c.id: RevokeForm(prefix=f"c{c.id}") for c in page.items}
+    return render_template("courses/admin/certificates.html", course=course, certificates=page.items, page=page,
+                           forms=forms)
 
 
 @bp.post("/courses/admin/certificates/<int:certificate_id>/revoke")

@@ -27,4 +27,4 @@ class AuditEvent(Base):
     summary: Mapped[str] = mapped_column(Text)
     changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
-    actor: Mapped[User | None] = relationship(lazy="joined")
+    actor: Mapped[User | None] = relationship()

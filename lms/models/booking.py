@@ -74,8 +74,8 @@ class Booking(Base):
     cancelled_at: Mapped[datetime | None]
     outcome_at: Mapped[datetime | None]
 
-    partner: Mapped[Partner] = relationship(lazy="joined")
-    manager: Mapped[User] = relationship(foreign_keys=[manager_id], lazy="joined")
+    partner: Mapped[Partner] = relationship()
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
     booked_by: Mapped[User | None] = relationship(foreign_keys=[booked_by_id])
 
     @property
@@ -110,8 +110,8 @@ class GroupSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     cancelled_at: Mapped[datetime | None]
 
-    manager: Mapped[User] = relationship(lazy="joined")
-    seats: Mapped[list[SessionSeat]] = relationship(back_populates="session", order_by="SessionSeat.id")
+    manager: Mapped[User] = relationship()
+    seats: Mapped[list[SessionSeat]] = relationship(back_populates="session", order_by="SessionSeat.id", lazy="raise")
 
     @property
     def seats_left(self) -> int:
@@ -144,8 +144,8 @@ class SessionSeat(Base):
     cancelled_at: Mapped[datetime | None]
     outcome_at: Mapped[datetime | None]
 
-    session: Mapped[GroupSession] = relationship(back_populates="seats", lazy="joined")
-    partner: Mapped[Partner] = relationship(lazy="joined")
+    session: Mapped[GroupSession] = relationship(back_populates="seats")
+    partner: Mapped[Partner] = relationship()
     booked_by: Mapped[User | None] = relationship()
 
     @property

@@ -63,12 +63,12 @@ class CheckIn(Base):
     recorded_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    partner: Mapped[Partner] = relationship(lazy="joined")
-    manager: Mapped[User] = relationship(foreign_keys=[manager_id], lazy="joined")
+    partner: Mapped[Partner] = relationship()
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     booking: Mapped[Booking | None] = relationship()
     next_steps: Mapped[list[NextStep]] = relationship(
-        back_populates="checkin", order_by="NextStep.id", cascade="all, delete-orphan"
+        back_populates="checkin", order_by="NextStep.id", cascade="all, delete-orphan", lazy="raise"
     )
 
     @property

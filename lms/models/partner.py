@@ -28,10 +28,10 @@ class Partner(Base):
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    tier: Mapped[Tier] = relationship(lazy="joined")
-    manager: Mapped[User] = relationship(foreign_keys=[manager_id], lazy="joined")
+    tier: Mapped[Tier] = relationship()
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
     users: Mapped[list[User]] = relationship(
-        back_populates="partner", foreign_keys="User.partner_id", order_by="User.name"
+        back_populates="partner", foreign_keys="User.partner_id", order_by="User.name", lazy="raise"
     )
 
     def __repr__(self) -> str:

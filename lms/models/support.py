@@ -39,9 +39,9 @@ class SupportRequest(Base):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     answer_note: Mapped[str | None] = mapped_column(Text)
 
-    partner: Mapped[Partner] = relationship(lazy="joined")
-    manager: Mapped[User] = relationship(foreign_keys=[manager_id], lazy="joined")
-    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id], lazy="joined")
+    partner: Mapped[Partner] = relationship()
+    manager: Mapped[User] = relationship(foreign_keys=[manager_id])
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
     answered_by: Mapped[User | None] = relationship(foreign_keys=[answered_by_id])
 
     def is_breached(self, now: datetime) -> bool:

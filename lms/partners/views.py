@@ -5,11 +5,16 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from lms.access import load_partner, role_required, visible_partners
+from lms.access import check_partner_access, load_partner, role_required, visible_partners
 from lms import events
 from lms.accounts import service as accounts
+from lms.bookings import service as bookings
+from lms.checkins import service as checkins
+from lms.courses import service as courses
 from lms.db import get_db, utcnow
+from lms.pagination import page_arg, paginate
 from lms.models import AuditEvent, Partner, Tier, User
 from lms.partners import bp, service
 from lms.partners.forms import InviteUserForm, PartnerForm
@@ -29,14 +34,27 @@ def _partner_form(db, **kwargs) -> PartnerForm:
 @role_required("admin", "manager")
 def index():
     db = get_db()
-    tier_key = request.args.get("tier", "")
-    query = visible_partners(current_user, select(Partner)).order_by(Partner.name)
+    tier_key = request.args.get("tier", "")[:40]
+    q = request.args.get("q", "").strip()[:100]
+    manager_id = request.args.get("manager", "")
+    manager_id = int(manager_id) if manager_id.isdigit() and len(manager_id) < 10 and current_user.is_admin else None
+    query = (
+        visible_partners(current_user, select(Partner))
+        .options(joinedload(Partner.tier), joinedload(Partner.manager))
+        .order_by(Partner.name_key, Partner.id)
+    )
     if tier_key:
-        query = query.join(Tier).where(Tier.key == tier_key)
-    partners = list(db.scalars(query))
-    counts = service.partner_counts(db, [p.id for p in partners])
+        query = query.where(Partner.tier.has(Tier.key == tier_key))
+    if manager_id:
+        query = query.where(Partner.manager_id == manager_id)
+    if q:
+        query = query.where(Partner.name_key.contains(service.name_key(q), autoescape=True))
+    page = paginate(db, query, page_arg(), count=True)
+    counts = service.partner_counts(db, [p.id for p in page.items])
     return render_template(
-        "partners/index.html", partners=partners, counts=counts, tiers=service.tiers(db), tier_key=tier_key
+        "partners/index.html", page=page, partners=page.items, counts=counts, tiers=service.tiers(db),
+        managers=service.managers(db) if current_user.is_admin else [], tier_key=tier_key, manager_id=manager_id,
+        q=q,
     )
 
 
@@ -70,10 +88,16 @@ def detail(partner_id: int):
 def _render_detail(partner: Partner, invite_form: InviteUserForm, status: int = 200):
     db = get_db()
     timeline = db.scalars(
-        select(AuditEvent).where(AuditEvent.partner_id == partner.id).order_by(AuditEvent.occurred_at.desc()).limit(30)
+        select(AuditEvent).where(AuditEvent.partner_id == partner.id).options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.occurred_at.desc()).limit(30)
     )
+    people = db.scalars(select(User).where(User.partner_id == partner.id).order_by(User.name, User.id))
     return (
-        render_template("partners/detail.html", partner=partner, invite_form=invite_form, timeline=list(timeline)),
+        render_template(
+            "partners/detail.html", partner=partner, invite_form=invite_form, timeline=list(timeline),
+            people=list(people), kickoff=bookings.kickoff_state(db, partner), next_up=checkins.next_checkin(db, partner.id),
+            learning_progress=courses.partner_progress(db, partner),
+        ),
         status,
     )
 
@@ -145,8 +169,15 @@ def resend_invite(partner_id: int, user_id: int):
 @bp.get("/home")
 @role_required("partner")
 def home():
-    partner = load_partner(current_user.partner_id)
-    panels = events.collect_panels(events.partner_home_requested, db=get_db(), user=current_user, partner=partner,
+    db = get_db()
+    partner = check_partner_access(current_user, db.scalar(
+        select(Partner).where(Partner.id == current_user.partner_id)
+        .options(joinedload(Partner.tier), joinedload(Partner.manager))
+    ))
+    panels = events.collect_panels(events.partner_home_requested, db=db, user=current_user, partner=partner,
                                    now=utcnow())
-    return render_template("partners/home.html", partner=partner, tier=partner.tier, manager=partner.manager,
-                           panels=panels)
+    return render_template(
+        "partners/home.html", partner=partner, tier=partner.tier, manager=partner.manager, panels=panels,
+        kickoff=bookings.kickoff_state(db, partner), learning=courses.path_summary(db, current_user, partner.tier_id),
+        next_up=checkins.next_checkin(db, partner.id),
+    )
