@@ -12,6 +12,7 @@ from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
+from lms.models import indexes  # noqa: F401  (composite indexes of the list pages, issue 12)
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",

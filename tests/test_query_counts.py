@@ -1,0 +1,174 @@
+"""Every list and agenda page runs the same number of queries at 3 rows as at 30 (no query per row).
+
+To add your page, append a `ListPage(endpoint, role, rows)` to `PAGES`: `rows(make, viewer, n)` adds `n`
+rows that `viewer` (a signed-in user of `role`) sees on the page; `params` are the endpoint's URL values.
+The test signs in, adds 3 rows, counts the queries of one GET, adds 27 more, counts again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+from flask import url_for
+from sqlalchemy import event, select
+
+from lms.db import utcnow
+from lms.models import AuditEvent, Booking, Certificate, Course, GroupSession, SessionSeat
+from tests.checkins import factories as checkin_factories
+from tests.factories import Factories
+
+_hours = itertools.count(1)
+
+
+@dataclass(frozen=True)
+class ListPage:
+    endpoint: str
+    role: str  # "admin", "manager" or "partner"
+    rows: Callable[[Factories, object, int], None]
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint}-{self.role}"
+
+
+def _partners(make, viewer, n):
+    manager = viewer if viewer.is_manager else None
+    for _ in range(n):
+        partner = make.partner(manager=manager or make.manager())
+        make.user("partner", partner=partner)
+
+
+def _users(make, viewer, n):
+    for _ in range(n):
+        make.partner_user()
+
+
+def _audit(make, viewer, n):
+    for _ in range(n):
+        actor = make.manager()
+        make.db.add(AuditEvent(actor_id=actor.id, action="partner.updated", object_type="partner",
+                               partner_id=make.partner(manager=actor).id, summary="Renamed"))
+    make.db.flush()
+
+
+def _calls(make, viewer, n):
+    """Calls with a partner user who booked them, and group sessions with seats, in the next days."""
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for i in range(n):
+        partner = make.partner(manager=viewer)
+        user = make.user("partner", partner=partner)
+        starts = now + timedelta(hours=24 + next(_hours))
+        if i % 3:
+            make.db.add(Booking(kind="kickoff", status="booked", partner_id=partner.id, manager_id=viewer.id,
+                                booked_by_id=user.id, starts_at=starts, ends_at=starts + timedelta(minutes=30)))
+        else:
+            session = GroupSession(manager_id=viewer.id, title=f"Group {i}", starts_at=starts,
+                                   ends_at=starts + timedelta(hours=1), capacity=12, seats_taken=1)
+            make.db.add(session)
+            make.db.flush()
+            make.db.add(SessionSeat(session_id=session.id, partner_id=partner.id, booked_by_id=user.id))
+    make.db.flush()
+
+
+def _checkins(make, viewer, n):
+    today = utcnow().date()
+    for i in range(n):
+        partner = make.partner(manager=viewer)
+        checkin_factories.checkin(make.db, partner, due_on=today + timedelta(days=(i % 40) - 10))
+        checkin_factories.checkin(make.db, partner, due_on=today - timedelta(days=20), status="held")
+
+
+def _support(make, viewer, n):
+    for i in range(n):
+        partner = make.partner(manager=viewer)
+        user = make.user("partner", partner=partner)
+        item = checkin_factories.support_request(make.db, partner, user, due_at=utcnow() + timedelta(hours=i + 1))
+        if i % 2:
+            item.answered_at, item.answered_by_id = utcnow(), viewer.id
+    make.db.flush()
+
+
+def _certificates(make, viewer, n):
+    course = make.db.scalar(select(Course).where(Course.slug == "scale-counts"))
+    if course is None:
+        course = Course(slug="scale-counts", title="Counting", status="published")
+        make.db.add(course)
+        make.db.flush()
+    for _ in range(n):
+        user = make.partner_user()
+        make.db.add(Certificate(user_id=user.id, course_id=course.id, holder_name=user.name,
+                                course_title=course.title, course_version="1"))
+    make.db.flush()
+
+
+PAGES = [
+    ListPage("partners.index", "admin", _partners),
+    ListPage("partners.index", "manager", _partners),
+    ListPage("admin.users", "admin", _users),
+    ListPage("admin.audit_log", "admin", _audit),
+    ListPage("bookings.agenda", "manager", _calls),
+    ListPage("checkins.agenda", "admin", _checkins),
+    ListPage("checkins.agenda", "manager", _checkins),
+    ListPage("checkins.support", "manager", _support),
+    ListPage("courses.admin_certificates", "admin", _certificates, {"course_slug": "scale-counts"}),
+]
+
+
+@pytest.fixture
+def count_queries(engine):
+    """count_queries(fn) -> the number of statements the database received while fn ran."""
+
+    def run(fn):
+        seen = []
+
+        def listener(conn, cursor, statement, parameters, context, executemany):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            fn()
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return seen
+
+    return run
+
+
+@pytest.mark.parametrize("page", PAGES, ids=str)
+def test_list_page_queries_do_not_grow_with_rows(page, client, auth, make, db, count_queries):
+    viewer = auth.login_as(make.user(page.role))
+    if page.endpoint == "courses.admin_certificates":
+        page.rows(make, viewer, 0)
+    url = url_for(page.endpoint, **page.params)
+
+    def get():
+        response = client.get(url)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+
+    page.rows(make, viewer, 3)
+    db.commit()
+    at_three = count_queries(get)
+    page.rows(make, viewer, 27)
+    db.commit()
+    at_thirty = count_queries(get)
+    assert len(at_thirty) == len(at_three), "\n".join(at_thirty)
+
+
+def test_partner_list_pages_and_keeps_filters(client, auth, make, db):
+    admin = auth.login_as(make.admin())
+    manager = make.manager()
+    for n in range(55):
+        make.partner(tier="bronze", manager=manager, name=f"Scale Org {n:02d}")
+    db.commit()
+    first = client.get(url_for("partners.index", tier="bronze", manager=manager.id, q="scale org")).get_data(as_text=True)
+    assert first.count("Scale Org") == 50
+    assert "Page 1 of 2" in first
+    assert f"manager={manager.id}" in first and "tier=bronze" in first and "page=2" in first
+    second = client.get(url_for("partners.index", tier="bronze", manager=manager.id, q="scale org", page=2))
+    assert second.get_data(as_text=True).count("Scale Org") == 5
+    assert admin.is_admin
