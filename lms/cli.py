@@ -48,6 +48,34 @@ def demo_load() -> None:
         click.echo(f"  {role:<8} {email:<32} {where}")
 
 
+@demo_cli.command("scale")
+@click.option("--partners", default=5_000, show_default=True)
+@click.option("--managers", default=20, show_default=True, help="including the demo manager")
+@click.option("--demo-manager-partners", default=250, show_default=True, help="partners of anna.berg@example.com")
+@click.option("--users", default=20_000, show_default=True)
+@click.option("--completions", default=100_000, show_default=True)
+@click.option("--bookings", default=5_000, show_default=True)
+@click.option("--support", default=10_000, show_default=True)
+@click.option("--audit", default=200_000, show_default=True)
+def demo_scale(**counts: int) -> None:
+    """Grow the demo database to benchmark scale (after `demo load`); running it again adds nothing."""
+    import time
+
+    from lms.demo_scale import ScaleCounts, already_scaled, grow
+
+    db = get_db()
+    if already_scaled(db):
+        click.echo("Already at scale: the scale partners exist. Nothing added.")
+        return
+    started = time.monotonic()
+    try:
+        grow(db, ScaleCounts(**counts), report=lambda label, n, s: click.echo(f"  {n:>8,} {label} ({s:.1f} s)"))
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    db.commit()
+    click.echo(f"Done in {time.monotonic() - started:.0f} s.")
+
+
 @mail_cli.command("send")
 @click.option("--limit", default=500, show_default=True)
 def mail_send(limit: int) -> None:

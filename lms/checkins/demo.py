@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from lms.bookings import service as bookings
 from lms.checkins import service
@@ -51,7 +51,7 @@ def load_checkin_demo(db: Session) -> None:
     db.flush()
     now = utcnow()
     for key, days_ago, notes, pulse, steps in KICKOFFS:
-        partner = db.scalar(select(Partner).where(Partner.name_key == key))
+        partner = db.scalar(select(Partner).where(Partner.name_key == key).options(selectinload(Partner.users)))
         if partner is None or service.plan_of(db, partner.id) is not None or bookings.live_kickoff(db, partner.id):
             continue
         manager = partner.manager
