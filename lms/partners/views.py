@@ -41,7 +41,7 @@ def index():
     query = (
         visible_partners(current_user, select(Partner))
         .options(joinedload(Partner.tier), joinedload(Partner.manager))
-        .order_by(Partner.name_key, Partner.id)
+        .order_by(Partner.name_key)  # unique: a stable page order
     )
     if tier_key:
         query = query.where(Partner.tier.has(Tier.key == tier_key))

@@ -14,17 +14,10 @@ branch_labels = None
 depends_on = None
 
 INDEXES = [
-    ("ix_checkins_partner_status_held", "checkins", ["partner_id", "status", "held_on"], None),
     ("ix_checkins_manager_status_due", "checkins", ["manager_id", "status", "due_on"], None),
-    ("ix_bookings_partner_status_start", "bookings", ["partner_id", "status", "starts_at"], None),
-    ("ix_bookings_manager_start", "bookings", ["manager_id", "starts_at"], None),
     ("ix_support_requests_manager_answered", "support_requests", ["manager_id", "answered_at"], None),
-    ("ix_support_requests_manager_open_due", "support_requests", ["manager_id", "due_at"], "answered_at IS NULL"),
     ("ix_users_role_name", "users", ["role", "name", "id"], None),
-    ("ix_partners_manager_name", "partners", ["manager_id", "name_key"], None),
-    ("ix_partners_tier_name", "partners", ["tier_id", "name_key"], None),
     ("ix_audit_events_partner_time", "audit_events", ["partner_id", "occurred_at"], None),
-    ("ix_audit_events_time_id", "audit_events", ["occurred_at", "id"], None),
     ("ix_certificates_course_issued", "certificates", ["course_id", "issued_at"], None),
 ]
 
