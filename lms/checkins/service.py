@@ -246,12 +246,12 @@ def agenda(db: Session, user: User, now: datetime | None = None) -> Agenda:
     now = now or utcnow()
     today = today_for(user, now)
     monday, sunday = week_bounds(today)
-    base = _open_checkins(user)
-    this_week = list(db.scalars(base.where(CheckIn.due_on >= today, CheckIn.due_on <= sunday)
-                                .order_by(CheckIn.due_on, Partner.name)))
-    overdue = list(db.scalars(base.where(CheckIn.due_on < today).order_by(CheckIn.due_on, Partner.name)))
-    coming = list(db.scalars(base.where(CheckIn.due_on > sunday, CheckIn.due_on <= sunday + timedelta(days=28))
-                             .order_by(CheckIn.due_on, Partner.name)))
+    # One query for the three sections, split here by due date.
+    rows = list(db.scalars(_open_checkins(user).where(CheckIn.due_on <= sunday + timedelta(days=28))
+                           .order_by(CheckIn.due_on, Partner.name, CheckIn.id)))
+    overdue = [c for c in rows if c.due_on < today]
+    this_week = [c for c in rows if today <= c.due_on <= sunday]
+    coming = [c for c in rows if c.due_on > sunday]
     partner_ids = sorted({c.partner_id for c in this_week + overdue + coming})
     return Agenda(today, monday, sunday, this_week, overdue, coming, last_contact(db, partner_ids, user))
 
