@@ -5,16 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask_login import current_user
 
 
 def viewer_zone() -> ZoneInfo:
     zone = getattr(current_user, "timezone", None) if current_user else None
+    cached = g.get("viewer_zone")  # a list page formats hundreds of times: look the zone up once
+    if cached is not None and cached[0] == zone:
+        return cached[1]
     try:
-        return ZoneInfo(zone or "UTC")
+        found = ZoneInfo(zone or "UTC")
     except (KeyError, ValueError):
-        return ZoneInfo("UTC")
+        found = ZoneInfo("UTC")
+    g.viewer_zone = (zone, found)
+    return found
 
 
 def localtime(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M", zone: str | None = None) -> str:
