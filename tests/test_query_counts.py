@@ -14,10 +14,10 @@ from datetime import timedelta
 
 import pytest
 from flask import url_for
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 
 from lms.db import utcnow
-from lms.models import AuditEvent, Booking, Certificate, Course, GroupSession, SessionSeat
+from lms.models import AuditEvent, Booking, Certificate, CheckIn, Course, GroupSession, SessionSeat
 from tests.checkins import factories as checkin_factories
 from tests.factories import Factories
 
@@ -105,6 +105,19 @@ def _certificates(make, viewer, n):
     make.db.flush()
 
 
+def _own_plan(make, viewer, n):
+    """The partner's own check-ins (held ones with next steps) and support requests."""
+    from lms.models import Partner
+
+    partner = make.db.get(Partner, viewer.partner_id)
+    today = utcnow().date()
+    start = make.db.scalar(select(func.count()).select_from(CheckIn).where(CheckIn.partner_id == partner.id))
+    for i in range(start, start + n):
+        held = checkin_factories.checkin(make.db, partner, due_on=today - timedelta(days=7 * i + 1), status="held")
+        checkin_factories.next_step(make.db, held, text=f"Step {i}")
+        checkin_factories.support_request(make.db, partner, viewer, subject=f"Question {i}")
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
@@ -114,6 +127,7 @@ PAGES = [
     ListPage("checkins.agenda", "admin", _checkins),
     ListPage("checkins.agenda", "manager", _checkins),
     ListPage("checkins.support", "manager", _support),
+    ListPage("checkins.plan", "partner", _own_plan),
     ListPage("courses.admin_certificates", "admin", _certificates, {"course_slug": "scale-counts"}),
 ]
 
