@@ -57,8 +57,6 @@ def parse_slot(text: str | None) -> datetime | None:
 
 
 class AvailabilityForm(FlaskForm):
-    timezone = TimezoneField("Your time zone",
-                             description="Your windows below are in this zone; partners see times in their own.")
     slot_minutes = IntegerField("Call length (minutes)", validators=[
         DataRequired("Enter the call length."), NumberRange(15, 120, "Between 15 and 120 minutes.")])
     buffer_before_minutes = IntegerField("Buffer before a call (minutes)", default=0, validators=[

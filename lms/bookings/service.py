@@ -67,6 +67,7 @@ class KickoffState:
     booking: Booking | None = None
     seat: SessionSeat | None = None
     last_no_show: bool = False
+    no_times: bool = False  # the manager has published no availability yet: nothing to book
 
     @property
     def held(self) -> bool:
@@ -180,7 +181,7 @@ def remove_day_off(db: Session, actor: User, day_off: DayOff) -> None:
 
 def rules_for(db: Session, availability: Availability) -> Rules:
     return Rules(
-        zone=availability.timezone,
+        zone=availability.manager.timezone or "UTC",  # one zone per manager: the profile's, never a second one
         slot_minutes=availability.slot_minutes,
         windows=tuple(Window(w.weekday, w.start_minute, w.end_minute) for w in windows_of(db, availability.manager_id)),
         buffer_before_minutes=availability.buffer_before_minutes,
@@ -273,7 +274,26 @@ def kickoff_state(db: Session, partner: Partner) -> KickoffState:
         select(Booking.status).where(Booking.partner_id == partner.id, Booking.kind == "kickoff")
         .order_by(Booking.id.desc()).limit(1)
     )
-    return KickoffState(group=False, booking=booking, last_no_show=booking is None and last == "no_show")
+    no_times = booking is None and get_availability(db, partner.manager_id) is None
+    return KickoffState(group=False, booking=booking, last_no_show=booking is None and last == "no_show",
+                        no_times=no_times)
+
+
+def ask_for_availability(db: Session, partner: Partner) -> None:
+    """Tell the manager, once, that a partner wants to book but no times are published."""
+    manager = partner.manager
+    if not manager.active:
+        return
+    queue_message(
+        db, manager.email, "A partner is waiting for your kickoff times", "availability_requested",
+        dedupe_key=f"availability-requested:{manager.id}", manager=manager, partner=partner,
+        link=absolute_url("bookings.availability"),
+    )
+
+
+def change_notice(availability: Availability | None) -> timedelta:
+    """How long before its start a call can still be moved or cancelled online."""
+    return timedelta(hours=availability.min_notice_hours if availability is not None else 24)
 
 
 def _lock_manager_calendar(db: Session, manager_id: int) -> Availability | None:
@@ -397,9 +417,7 @@ def _when_text(value: datetime, *people: User | None) -> str:
 
 def change_deadline(db: Session, booking_starts_at: datetime, manager_id: int) -> datetime:
     """Until when a partner may reschedule or cancel (the manager's minimum notice before the start)."""
-    availability = get_availability(db, manager_id)
-    hours = availability.min_notice_hours if availability is not None else 24
-    return booking_starts_at - timedelta(hours=hours)
+    return booking_starts_at - change_notice(get_availability(db, manager_id))
 
 
 def _lock_call(db: Session, booking: Booking) -> None:

@@ -23,7 +23,8 @@ from lms.bookings.forms import (
     parse_slot,
 )
 from lms.bookings.ical import feed
-from lms.bookings.slots import group_by_day, local_start
+from lms.bookings.picker import build_picker, parse_day
+from lms.bookings.slots import local_start
 from lms.db import get_db, utcnow
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
 
@@ -102,6 +103,9 @@ def index():
         return redirect(url_for("bookings.seat", seat_id=state.seat.id))
     if partner.tier.is_group_onboarding:
         return _render_sessions(partner, state)
+    if service.get_availability(db, partner.manager_id) is None:
+        service.ask_for_availability(db, partner)  # once per manager: the outbox dedupes the message
+        db.commit()
     return _render_slots(partner, SlotForm(), state=state)
 
 
@@ -109,11 +113,14 @@ def _render_slots(partner: Partner, form: SlotForm, *, state=None, booking: Book
     db = get_db()
     manager = partner.manager
     availability = service.get_availability(db, manager.id)
-    slots = service.free_slots(db, manager.id, exclude_booking_id=booking.id if booking else None)
-    days = group_by_day(slots, _zone_name(current_user))
+    now = utcnow()
+    slots = service.free_slots(db, manager.id, now, exclude_booking_id=booking.id if booking else None)
+    picker = build_picker(slots, _zone_name(current_user), parse_day(request.args.get("day")),
+                          service.change_notice(availability), now=now)
     return render_template(
-        "bookings/slots.html", partner=partner, manager=manager, availability=availability, days=days,
+        "bookings/slots.html", partner=partner, manager=manager, availability=availability, picker=picker,
         form=form, state=state, booking=booking,
+        picker_url=url_for("bookings.reschedule_form", booking_id=booking.id) if booking else url_for("bookings.index"),
         action=url_for("bookings.reschedule", booking_id=booking.id) if booking else url_for("bookings.book"),
     ), status
 
@@ -352,7 +359,7 @@ def availability():
     if current is not None:
         form = AvailabilityForm(obj=current)
     else:
-        form = AvailabilityForm(timezone=current_user.timezone, slot_minutes=30, buffer_before_minutes=0,
+        form = AvailabilityForm(slot_minutes=30, buffer_before_minutes=0,
                                 buffer_after_minutes=10, min_notice_hours=24, horizon_days=60)
     if request.method == "GET":
         for i, field in enumerate(form.day_fields()):
@@ -360,7 +367,7 @@ def availability():
     if form.validate_on_submit():
         try:
             service.save_availability(
-                db, current_user, current_user, timezone=form.timezone.data, slot_minutes=form.slot_minutes.data,
+                db, current_user, current_user, timezone=current_user.timezone, slot_minutes=form.slot_minutes.data,
                 buffer_before_minutes=form.buffer_before_minutes.data or 0,
                 buffer_after_minutes=form.buffer_after_minutes.data or 0,
                 min_notice_hours=form.min_notice_hours.data or 0, horizon_days=form.horizon_days.data,
@@ -373,7 +380,7 @@ def availability():
             db.commit()
             flash("Availability saved. Existing bookings stay as they are.", "success")
             return redirect(url_for("bookings.availability"))
-    today = datetime.now(ZoneInfo(form.timezone.data or current_user.timezone)).date()
+    today = datetime.now(ZoneInfo(_zone_name(current_user))).date()
     preview = service.free_slots(db, current_user.id)[:8] if current is not None else []
     return render_template(
         "bookings/availability.html", form=form, availability=current, day_off_form=DayOffForm(),
@@ -488,7 +495,7 @@ def new_session():
     availability = service.get_availability(db, current_user.id)
     if availability is not None and not form.meeting_url.data:
         form.meeting_url.data = availability.meeting_url
-    zone_name = availability.timezone if availability else _zone_name(current_user)
+    zone_name = _zone_name(current_user)  # one zone per manager: their profile's
     if form.validate_on_submit():
         minute = form.start_time.data.hour * 60 + form.start_time.data.minute
         starts_at = local_start(form.starts_on.data, minute, ZoneInfo(zone_name))

@@ -12,7 +12,7 @@ from lms import events
 from lms.access import check_partner_access, load_partner, role_required
 from lms.bookings import service as bookings
 from lms.bookings.forms import parse_slot
-from lms.bookings.slots import group_by_day
+from lms.bookings.picker import build_picker, parse_day
 from lms.checkins import bp, holidays, service
 from lms.checkins.forms import AnswerForm, HolidayForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
 from lms.db import get_db, utcnow
@@ -196,13 +196,15 @@ def steps_done(partner_id: int):
 def _slots_page(checkin: CheckIn, form: SlotForm, status: int = 200):
     db = get_db()
     manager = checkin.partner.manager
-    slots = bookings.free_slots(db, manager.id)
-    # Offer the times around the due date first; the whole horizon when there are none.
-    near = [s for s in slots if abs((s.starts_at.date() - checkin.due_on).days) <= 10]
-    days = group_by_day(near or slots, current_user.timezone or "UTC")
+    availability = bookings.get_availability(db, manager.id)
+    now = utcnow()
+    # Open on the first free day from ten days before the due date (the whole horizon stays reachable).
+    picker = build_picker(bookings.free_slots(db, manager.id, now), current_user.timezone or "UTC",
+                          parse_day(request.args.get("day")), bookings.change_notice(availability), now=now,
+                          default=checkin.due_on - timedelta(days=10))
     return render_template(
-        "checkins/book.html", checkin=checkin, partner=checkin.partner, manager=manager, form=form, days=days,
-        availability=bookings.get_availability(db, manager.id),
+        "checkins/book.html", checkin=checkin, partner=checkin.partner, manager=manager, form=form, picker=picker,
+        availability=availability, picker_url=url_for("checkins.book", checkin_id=checkin.id),
         action=url_for("checkins.book", checkin_id=checkin.id),
     ), status
 
