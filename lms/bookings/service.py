@@ -317,6 +317,17 @@ def _meeting(booking: Booking, *attendees: User | None) -> ical.Meeting:
     )
 
 
+def call_meeting(booking: Booking) -> ical.Meeting:
+    """The call as the emailed invite describes it (same UID, SEQUENCE and attendees), for the download."""
+    return _meeting(booking, *_partner_people(booking.booked_by, None))
+
+
+def has_feed(db: Session, manager_id: int) -> bool:
+    """Whether the manager subscribed a calendar feed (so 'your feed shows this call' is true)."""
+    availability = get_availability(db, manager_id)
+    return availability is not None and availability.feed_token is not None
+
+
 def _notify_call(db: Session, booking: Booking, actor: User, change: str) -> None:
     """Mail the invite (or its update / cancellation) to the attendee and a note to the manager."""
     recipients = _partner_people(booking.booked_by, actor)
@@ -334,7 +345,7 @@ def _notify_call(db: Session, booking: Booking, actor: User, change: str) -> Non
         queue_message(
             db, manager.email, f"{subjects[change]}: {booking.partner.name}", "booking_manager_notice",
             booking=booking, change=change, label=label, actor=actor, zone=manager.timezone,
-            link=absolute_url("bookings.call", booking_id=booking.id),
+            link=absolute_url("bookings.call", booking_id=booking.id), has_feed=has_feed(db, manager.id),
         )
 
 

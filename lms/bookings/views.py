@@ -22,7 +22,8 @@ from lms.bookings.forms import (
     format_windows,
     parse_slot,
 )
-from lms.bookings.ical import feed
+from lms.bookings.calendar_links import google_link, outlook_link
+from lms.bookings.ical import feed, invite
 from lms.bookings.picker import build_picker, parse_day
 from lms.bookings.slots import local_start
 from lms.db import get_db, utcnow
@@ -168,6 +169,7 @@ def _render_call(booking: Booking, *, cancel_form=None, outcome_form=None, statu
     db = get_db()
     deadline = service.change_deadline(db, booking.starts_at, booking.manager_id)
     now = utcnow()
+    meeting = service.call_meeting(booking)
     return render_template(
         "bookings/call.html", booking=booking, partner=booking.partner, manager=booking.manager,
         deadline=deadline, can_change=booking.status == "booked" and now <= deadline,
@@ -175,11 +177,25 @@ def _render_call(booking: Booking, *, cancel_form=None, outcome_form=None, statu
         outcome_form=outcome_form or OutcomeForm(), label=service.KIND_LABELS[booking.kind],
         checkin=service.planned_checkin_of(db, booking) if not current_user.is_partner else None,
         timeline_url=url_for("partners.detail", partner_id=booking.partner_id) if not current_user.is_partner else None,
+        has_feed=service.has_feed(db, booking.manager_id), google_url=google_link(meeting),
+        outlook_url=outlook_link(meeting),
     ), status
 
 
+@bp.get("/calls/<int:booking_id>/invite.ics")
+@role_required("partner", "manager", "admin")
+def call_ics(booking_id: int):
+    """The call's invite as a file: the same UID and SEQUENCE as the emailed one, so it updates, not duplicates."""
+    booking = load_booking(booking_id)
+    text, method = invite(service.call_meeting(booking))
+    filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    return Response(text, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
+    })
+
+
 @bp.get("/calls/<int:booking_id>/reschedule")
-@role_required("partner")
+@role_required("partner", "manager")
 def reschedule_form(booking_id: int):
     booking = load_booking(booking_id)
     if booking.status != "booked":
@@ -188,7 +204,7 @@ def reschedule_form(booking_id: int):
 
 
 @bp.post("/calls/<int:booking_id>/reschedule")
-@role_required("partner")
+@role_required("partner", "manager")
 def reschedule(booking_id: int):
     db = get_db()
     booking = load_booking(booking_id)
@@ -201,7 +217,8 @@ def reschedule(booking_id: int):
             form.starts_at.errors.append(error.message)
         else:
             db.commit()
-            flash("Your call has been moved. An updated invitation is on its way.", "success")
+            flash("The call has been moved. An updated invitation is on its way." if not current_user.is_partner
+                  else "Your call has been moved. An updated invitation is on its way.", "success")
             return redirect(url_for("bookings.call", booking_id=booking.id))
     booking = load_booking(booking_id)
     return _render_slots(booking.partner, form, booking=booking, status=409)
