@@ -6,11 +6,22 @@ import re
 from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    FieldList,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
-from lms.accounts.forms import TimezoneField
 from lms.bookings.slots import Window
+from lms.checkins.forms import STEP_ROWS, StepForm
 from lms.models.availability import WEEKDAYS
 
 _RANGE_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–to]+\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -114,6 +125,8 @@ class OutcomeForm(FlaskForm):
                           description="Only managers and admins see the notes.")
     next_steps = TextAreaField("Next steps", validators=[Optional(), Length(max=2000)],
                                description="The partner sees these on the call page.")
+    # The agreed next steps as rows (owner, due): they join the partner's one list of open next steps.
+    steps = FieldList(FormField(StepForm), min_entries=STEP_ROWS, max_entries=STEP_ROWS * 3)
 
 
 class GroupSessionForm(FlaskForm):

@@ -500,9 +500,15 @@ def cancel_booking(db: Session, actor: User, booking: Booking, reason: str | Non
 
 
 def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, notes: str | None = None,
-                   next_steps: str | None = None, now: datetime | None = None) -> Booking:
-    """The manager says how the call went: held (notes, next steps) or no_show (the partner may book again)."""
+                   next_steps: str | None = None, steps: list | None = None, now: datetime | None = None) -> Booking:
+    """The manager says how the call went: held (notes, next steps) or no_show (the partner may book again).
+
+    `steps` (check-ins' StepInput: owner, text, due) join the partner's one list of open next steps,
+    whichever call agreed them; `next_steps` is the text kept on the call (their summary when not given)."""
     now = now or utcnow()
+    steps = [s for s in (steps or []) if (s.text or "").strip()]
+    if steps and not next_steps:
+        next_steps = "\n".join(s.text.strip() for s in steps)
     if outcome not in OUTCOMES:
         raise BookingError("Choose held or no-show.", field="outcome")
     if not (actor.is_admin or actor.id == booking.manager_id or actor.id == booking.partner.manager_id):
@@ -525,9 +531,22 @@ def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, 
     )
     if outcome == "held" and booking.kind == "kickoff":
         kickoff_held(db, actor, booking.partner, now)
+        if steps:
+            _kickoff_steps(db, actor, booking, steps)
     if outcome == "held" and booking.kind == "checkin":
-        checkin_call_held(db, actor, booking, now)
+        checkin_call_held(db, actor, booking, now, steps=steps)
     return booking
+
+
+def _kickoff_steps(db: Session, actor: User, booking: Booking, steps: list) -> None:
+    # Imported here because the check-ins service imports this module to book check-in calls.
+    from lms.checkins import service as checkins
+    from lms.checkins.calendar import zone_of
+
+    try:
+        checkins.add_call_steps(db, actor, booking, steps, booking.starts_at.astimezone(zone_of(actor)).date())
+    except checkins.CheckinError as error:
+        raise BookingError(error.message, field="outcome") from None
 
 
 def kickoff_held(db: Session, actor: User, partner: Partner, held_at: datetime) -> None:
@@ -549,7 +568,7 @@ def planned_checkin_of(db: Session, booking: Booking) -> CheckIn | None:
     return db.scalar(select(CheckIn).where(CheckIn.booking_id == booking.id, CheckIn.status == "planned"))
 
 
-def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime) -> None:
+def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime, steps: list = ()) -> None:
     """A check-in call was recorded held here: the planned check-in it was booked for is held too.
 
     After a no-show the check-in simply stays planned (still due) and can be booked again.
@@ -562,11 +581,11 @@ def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime)
     if checkin is None:
         return
     notes = booking.notes
-    if booking.next_steps:
+    if booking.next_steps and not steps:
         notes = "\n\n".join(filter(None, [notes, f"Next steps: {booking.next_steps}"]))
     try:
         checkins.record_checkin(db, actor, checkin, held_on=booking.starts_at.astimezone(zone_of(actor)).date(),
-                                notes=notes, now=now)
+                                notes=notes, steps=list(steps), now=now)
     except checkins.CheckinError as error:
         raise BookingError(error.message, field="outcome") from None
 

@@ -26,6 +26,7 @@ from lms.bookings.calendar_links import google_link, outlook_link
 from lms.bookings.ical import feed, invite
 from lms.bookings.picker import build_picker, parse_day
 from lms.bookings.slots import local_start
+from lms.checkins.service import StepInput
 from lms.db import get_db, utcnow
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
 
@@ -254,7 +255,9 @@ def outcome(booking_id: int):
     if form.validate_on_submit():
         try:
             service.record_outcome(db, current_user, booking, form.outcome.data, notes=form.notes.data,
-                                   next_steps=form.next_steps.data)
+                                   next_steps=form.next_steps.data, steps=[
+                                       StepInput(row.owner.data, (row.text.data or "").strip(), row.due_on.data)
+                                       for row in form.steps if (row.text.data or "").strip()])
         except service.BookingError as error:
             db.rollback()
             getattr(form, error.field).errors.append(error.message)

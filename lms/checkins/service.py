@@ -334,6 +334,16 @@ def _check_steps(steps: list[StepInput], held_on: date) -> list[StepInput]:
     return clean
 
 
+def add_call_steps(db: Session, actor: User, booking: Booking, steps: list[StepInput], held_on: date) -> list[NextStep]:
+    """Next steps agreed at a call with no check-in behind it (the kickoff): the same open list."""
+    clean = _check_steps(list(steps), held_on)
+    rows = [NextStep(booking_id=booking.id, partner_id=booking.partner_id, owner=s.owner, text=s.text, due_on=s.due_on)
+            for s in clean]
+    db.add_all(rows)
+    db.flush()
+    return rows
+
+
 def record_checkin(
     db: Session, actor: User, checkin: CheckIn, *, held_on: date, notes: str | None = None,
     steps: list[StepInput] = (), pulse: int | None = None, done_step_ids: list[int] = (),
