@@ -245,8 +245,8 @@ class RenderedLesson:
 
 
 def wrap_tables(fragment: str) -> str:
-    """Each table in its own keyboard-focusable scroll box: words stay whole on narrow screens
-    (after sanitising: the box's attributes are ours, never the author's)."""
+    """Each table in its own keyboard-focusable scroll box, so words stay whole on narrow screens, and
+    code blocks focusable (after sanitising: these attributes are ours, never the author's)."""
     count = 0
 
     def box(match: re.Match) -> str:
@@ -255,7 +255,9 @@ def wrap_tables(fragment: str) -> str:
         return (f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table {count} (scrolls sideways)">'
                 f"{match.group(0)}</div>")
 
-    return re.sub(r"<table\b.*?</table>", box, fragment, flags=re.S)
+    fragment = re.sub(r"<table\b.*?</table>", box, fragment, flags=re.S)
+    # Code scrolls sideways too (.code pre): a keyboard user must be able to reach and scroll it.
+    return re.sub(r"<pre(?=[\s>])", '<pre tabindex="0"', fragment)
 
 
 class LessonRenderer:

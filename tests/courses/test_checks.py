@@ -116,8 +116,9 @@ def test_pass_mark_comes_from_front_matter_and_is_checked(tmp_path):
 
 def test_course_tables_scroll_in_their_own_focusable_box_instead_of_breaking_words(client, learner, db):
     text = ("---\ntitle: Tiers\n---\n\n| Tier | Onboarding | Support |\n|---|---|---|\n"
-            "| Platinum | Onboarding call | Executive sponsor |\n")
+            "| Platinum | Onboarding call | Executive sponsor |\n\n```bash\nls -la /a/very/long/path\n```\n")
     _course(db, "tables", text)
     page = client.get("/courses/tables/lesson-1").get_data(as_text=True)
     assert '<div class="table-scroll" tabindex="0" role="region" aria-label="Table 1 (scrolls sideways)"><table>' in page
     assert page.count('class="table-scroll"') == 1
+    assert '<pre tabindex="0">' in page  # code that scrolls sideways is reachable by keyboard too
