@@ -95,5 +95,5 @@ class ProfileForm(FlaskForm):
     timezone = TimezoneField()
     phone = StringField(
         "Phone", validators=[Optional(), Length(max=40)],
-        description="Shown to your partners as part of their support channel.",
+        description="Shown to partners whose tier promises a response time, as part of their support channel.",
     )
