@@ -78,14 +78,19 @@ def record(checkin_id: int):
     form = RecordForm(held_on=today)
     if form.validate_on_submit():
         try:
-            service.record_checkin(db, current_user, checkin, **_record_values(form))
+            recorded = service.record_checkin(db, current_user, checkin, **_record_values(form))
         except service.CheckinError as error:
             db.rollback()
             _form_error(form, error)
             checkin = load_checkin(checkin_id)
             return _record_page(checkin.partner, form, checkin, status=409 if isinstance(error, service.AlreadyRecorded) else 400)
         db.commit()
-        flash(f"{checkin.kind_label} with {checkin.partner.name} recorded.", "success")
+        if recorded.id != checkin.id:
+            flash(f"Held before its month, so it is recorded as an extra check-in with {checkin.partner.name}; "
+                  f"the {checkin.kind_label.lower()} due {checkin.due_on:%-d %b %Y} stays due, keeping the rhythm.",
+                  "success")
+        else:
+            flash(f"{checkin.kind_label} with {checkin.partner.name} recorded.", "success")
         return redirect(url_for("checkins.agenda"))
     return _record_page(checkin.partner, form, checkin, status=400 if form.errors else 200)
 
