@@ -86,12 +86,12 @@ def _zone_label(name: str) -> str:
 
 @cache
 def timezone_groups() -> dict[str, list[tuple[str, str]]]:
-    """Zones for a select: common ones first (labelled with the full name), then by region, sorted."""
+    """Zones for a select: common ones first (labelled with the full name), then the rest by region."""
     names = timezone_names()
     groups: dict[str, list[tuple[str, str]]] = {
         "Common time zones": [(n, n.replace("_", " ")) for n in COMMON_TIMEZONES if n in names]}
     for name in names:
-        if name == "UTC":
+        if name in COMMON_TIMEZONES:  # once in the list, so the select shows one chosen option
             continue
         region = name.partition("/")[0]
         groups.setdefault(region, []).append((name, _zone_label(name)))

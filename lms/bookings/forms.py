@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
+    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -21,7 +22,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from lms.bookings.slots import Window
-from lms.checkins.forms import STEP_ROWS, StepForm
+from lms.models.checkin import STEP_OWNERS
 from lms.models.availability import WEEKDAYS
 
 _RANGE_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–to]+\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -116,6 +117,19 @@ class SeatForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=500)])
+
+
+STEP_ROWS = 4  # blank next-step rows on the kickoff outcome form, as on a check-in (no JavaScript needed)
+
+
+class StepForm(Form):
+    """One agreed next step (a sub-form: the outcome form's CSRF token covers it). The same fields as a
+    check-in's, so the rows render with checkins/_step_rows.html; not imported from check-ins, whose
+    blueprint imports this module."""
+
+    text = StringField("Next step", validators=[Optional(), Length(max=500)])
+    owner = SelectField("Owner", choices=list(STEP_OWNERS.items()), default="partner")
+    due_on = DateField("Due", validators=[Optional()])
 
 
 class OutcomeForm(FlaskForm):
