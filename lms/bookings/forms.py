@@ -19,6 +19,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from lms.bookings.slots import Window
@@ -128,7 +129,7 @@ class StepForm(Form):
     blueprint imports this module."""
 
     text = StringField("Next step", validators=[Optional(), Length(max=500)])
-    owner = SelectField("Owner", choices=list(STEP_OWNERS.items()), default="partner")
+    owner = SelectField("Owner", choices=[SelectChoice(k, v) for k, v in STEP_OWNERS.items()], default="partner")
     due_on = DateField("Due", validators=[Optional()])
 
 
