@@ -224,6 +224,9 @@ def book(checkin_id: int):
         return redirect(url_for("checkins.plan"))
     if checkin.booking is not None and checkin.booking.status in LIVE_STATUSES:
         return redirect(url_for("bookings.call", booking_id=checkin.booking_id))
+    if request.method == "GET" and bookings.get_availability(db, checkin.partner.manager_id) is None:
+        bookings.ask_for_availability(db, checkin.partner)  # once per manager: the outbox dedupes it
+        db.commit()
     form = SlotForm()
     if request.method == "POST":
         if form.validate_on_submit() and parse_slot(form.starts_at.data) is not None:

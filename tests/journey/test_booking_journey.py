@@ -177,3 +177,45 @@ def test_a_manager_can_move_a_call(client, auth, db, gold):  # noqa: F811
     moved = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == user.email)
                        .order_by(OutboxMessage.id.desc())).first()
     assert "moved" in moved.subject.lower()
+
+
+def test_check_in_call_page_uses_the_same_month_picker(client, auth, db, gold):  # noqa: F811
+    from tests.checkins import factories
+
+    partner, user, manager = gold
+    checkin = factories.checkin(db, partner, due_on=utcnow().date() + timedelta(days=12))
+    db.commit()
+    auth.login_as(user)
+    page = client.get(f"/checkins/{checkin.id}/book").get_data(as_text=True)
+    assert 'class="month-grid"' in page and 'aria-current="date"' in page
+    zone = ZoneInfo("America/New_York")
+    days = sorted({s.starts_at.astimezone(zone).date() for s in service.free_slots(db, manager.id)})
+    # Opens near the due date (from ten days before it), every day stays reachable by link.
+    opened = re.search(r'href="[^"]*\?day=([0-9-]+)#times" aria-current="date"', page).group(1)
+    assert opened >= (checkin.due_on - timedelta(days=10)).isoformat()
+    other = client.get(f"/checkins/{checkin.id}/book?day={days[0].isoformat()}").get_data(as_text=True)
+    assert f'?day={days[0].isoformat()}#times" aria-current="date"' in other
+    assert client.get(f"/checkins/{checkin.id}/book?day=not-a-day").status_code == 200
+
+
+def test_a_check_in_call_records_its_next_steps_in_the_one_list(client, auth, db, gold):  # noqa: F811
+    from lms.checkins import service as checkins
+    from lms.models import Booking, NextStep
+    from tests.checkins import factories
+
+    partner, user, manager = gold
+    checkin = factories.checkin(db, partner, due_on=utcnow().date())
+    start = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    call = Booking(kind="checkin", status="booked", partner_id=partner.id, manager_id=manager.id,
+                   booked_by_id=user.id, starts_at=start, ends_at=start + timedelta(minutes=30))
+    db.add(call)
+    db.flush()
+    checkin.booking_id = call.id
+    db.commit()
+    auth.login_as(manager)
+    response = client.post(f"/bookings/calls/{call.id}/outcome", data={
+        "outcome": "held", "steps-0-text": "Share the Q1 plan", "steps-0-owner": "partner"})
+    assert response.status_code == 302
+    step = db.scalar(select(NextStep).where(NextStep.partner_id == partner.id))
+    assert step.text == "Share the Q1 plan" and step.checkin_id == checkin.id
+    assert [s.text for s in checkins.open_steps(db, partner.id)] == ["Share the Q1 plan"]
