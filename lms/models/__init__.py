@@ -10,7 +10,7 @@ from lms.models.outbox import OutboxMessage
 from lms.models.partner import Partner
 from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
-from lms.models.progress import CheckAttempt  # noqa: E402  (issue 15: attempts kept)
+from lms.models.progress import CheckAttempt  # issue 15: every knowledge-check attempt kept
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
 
@@ -21,3 +21,4 @@ __all__ = [
     "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
 ]
+__all__ += ["CheckAttempt"]
