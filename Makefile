@@ -1,7 +1,8 @@
-# make run  - install into .venv, migrate the SQLite database, load demo data, serve on :5000
+# make run  - install into .venv, migrate the SQLite database, load demo data, serve on :5000 (PORT=5105 for another)
 # make test - install the test extras and run the suite on SQLite, then on PostgreSQL
 PYTHON ?= python3
 VENV   := .venv
+PORT   ?= 5000
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
@@ -31,7 +32,7 @@ demo: db
 	LMS_ENV=development $(BIN)/flask demo load
 
 run: demo
-	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite

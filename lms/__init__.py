@@ -69,6 +69,10 @@ def register_blueprints(app: Flask) -> None:
             return redirect(url_for("partners.home"))
         return redirect(url_for("partners.index"))
 
+    @app.get("/favicon.ico")
+    def favicon():  # browsers ask for it before reading the page's <link rel="icon">
+        return redirect(url_for("static", filename="favicon.svg"), 301)
+
 
 def register_errors(app: Flask) -> None:
     from lms.errors import register

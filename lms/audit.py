@@ -9,6 +9,21 @@ from sqlalchemy.orm import Session
 from lms.models import AuditEvent, User
 
 
+ACTION_WORDS = {
+    "user": "Account", "partner": "Partner", "tier": "Tier", "booking": "Call", "availability": "Availability",
+    "group_session": "Group session", "seat": "Seat", "lesson": "Lesson", "certificate": "Certificate",
+    "checkin": "Check-in", "next_step": "Next step", "support": "Support request", "holiday": "Public holiday",
+    "course": "Course", "path": "Learning path",
+}
+
+
+def action_label(action: str) -> str:
+    """'user.invited' -> 'Account: invited'; 'booking.kickoff_booked' -> 'Call: kickoff booked'."""
+    prefix, _, rest = action.partition(".")
+    subject = ACTION_WORDS.get(prefix, prefix.replace("_", " ").capitalize())
+    return f"{subject}: {rest.replace('_', ' ').replace('.', ' ')}" if rest else subject
+
+
 def record(
     db: Session,
     actor: User | None,

@@ -26,6 +26,9 @@ PARTNERS = [
      ("gold@example.com", "Liam O'Connor", "Europe/Dublin")),
     ("Summit Platinum Systems", "summit-systems.example", "platinum", "marco.rossi@example.com",
      ("platinum@example.com", "Sofia Martins", "America/New_York")),
+    # Issue 15: a Gold partner with no kickoff yet, to walk the booking journey from the start.
+    ("Northwind Gold Partners", "northwind.example", "gold", "anna.berg@example.com",
+     ("newgold@example.com", "Noor Haddad", "America/New_York")),
 ]
 
 

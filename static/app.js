@@ -11,6 +11,36 @@
       }
     });
   }
+  // Time-zone selects: a search box that narrows the long list (the plain select works without it).
+  document.querySelectorAll("select[data-zone-search]").forEach(function (select) {
+    var input = document.createElement("input");
+    var label = document.createElement("label");
+    input.type = "search";
+    input.id = select.id + "-search";
+    input.className = "zone-search";
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("aria-controls", select.id);
+    label.htmlFor = input.id;
+    label.className = "zone-search-label";
+    label.textContent = "Search time zones (a city, e.g. Chicago)";
+    select.parentNode.insertBefore(label, select);
+    select.parentNode.insertBefore(input, select);
+    input.addEventListener("input", function () {
+      var needle = input.value.trim().toLowerCase().replace(/ /g, "_");
+      var first = null;
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        var any = false;
+        group.querySelectorAll("option").forEach(function (option) {
+          var match = !needle || option.value.toLowerCase().indexOf(needle) !== -1;
+          option.hidden = !match;
+          if (match) { any = true; if (!first) { first = option; } }
+        });
+        group.hidden = !any;
+      });
+      // Pick the first match so the choice follows the search; the select stays editable by hand.
+      if (needle && first) { select.value = first.value; }
+    });
+  });
   // Ask before destructive actions (the server still decides).
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS = {
     "accounts.accept_invite",
     "accounts.reset_password",
     "courses.certificate",  # the public certificate check: the unguessable code is the secret
+    "favicon",  # a redirect to static/favicon.svg
 }
 # Endpoints whose parameters are not organisation records (a token, a page number ...).
 NON_OBJECT_PARAMS = {"token", "filename"}

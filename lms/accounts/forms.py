@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
-from lms.accounts.service import MAX_PASSWORD_LENGTH, is_valid_timezone, password_problems, timezone_names
+from lms.accounts.service import MAX_PASSWORD_LENGTH, is_valid_timezone, password_problems, timezone_groups
 
 
 def email_field(label: str = "Email") -> EmailField:
@@ -36,10 +36,12 @@ def confirm_field(other: str = "password") -> PasswordField:
 
 
 class TimezoneField(SelectField):
-    """A select of IANA zone names; the page's script preselects the browser's zone."""
+    """A select of IANA zone names grouped by region, common zones first (a plain select without
+    JavaScript; static/app.js adds a search box); the page's script may preselect the browser's zone."""
 
     def __init__(self, label: str = "Time zone", **kwargs):
         kwargs.setdefault("description", "Times in the portal are shown in this zone.")
+        kwargs.setdefault("render_kw", {"data-zone-search": "1"})
         super().__init__(label, validate_choice=False, **kwargs)
 
     def pre_validate(self, form) -> None:
@@ -47,8 +49,16 @@ class TimezoneField(SelectField):
             raise ValidationError("Choose a time zone from the list (for example Europe/London).")
 
     def iter_choices(self):
-        self.choices = {name: name.replace("_", " ") for name in timezone_names()}
+        # Only the flat list's iteration is used for single values; the widget renders optgroups.
+        self.choices = timezone_groups()
         return super().iter_choices()
+
+    def has_groups(self) -> bool:
+        return True
+
+    def iter_groups(self):
+        self.choices = timezone_groups()
+        return super().iter_groups()
 
 
 class NewPasswordForm(FlaskForm):
@@ -95,5 +105,5 @@ class ProfileForm(FlaskForm):
     timezone = TimezoneField()
     phone = StringField(
         "Phone", validators=[Optional(), Length(max=40)],
-        description="Shown to your partners as part of their support channel.",
+        description="Shown to partners whose tier promises a response time, as part of their support channel.",
     )

@@ -72,6 +72,33 @@ def timezone_names() -> tuple[str, ...]:
     return tuple(sorted(name for name in available_timezones() if "/" in name or name == "UTC"))
 
 
+COMMON_TIMEZONES = (
+    "UTC", "Europe/London", "Europe/Dublin", "Europe/Paris", "Europe/Berlin", "Europe/Madrid", "Europe/Amsterdam",
+    "Europe/Stockholm", "Europe/Warsaw", "America/New_York", "America/Chicago", "America/Denver",
+    "America/Los_Angeles", "America/Toronto", "America/Sao_Paulo", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore",
+    "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland",
+)
+
+
+def _zone_label(name: str) -> str:
+    return name.partition("/")[2].replace("_", " ").replace("/", " / ") or name
+
+
+@cache
+def timezone_groups() -> dict[str, list[tuple[str, str]]]:
+    """Zones for a select: common ones first (labelled with the full name), then the rest by region."""
+    names = timezone_names()
+    groups: dict[str, list[tuple[str, str]]] = {
+        "Common time zones": [(n, n.replace("_", " ")) for n in COMMON_TIMEZONES if n in names]}
+    for name in names:
+        if name in COMMON_TIMEZONES:  # once in the list, so the select shows one chosen option
+            continue
+        region = name.partition("/")[0]
+        groups.setdefault(region, []).append((name, _zone_label(name)))
+    return {group: sorted(items, key=lambda item: item[1]) if group != "Common time zones" else items
+            for group, items in groups.items()}
+
+
 def is_valid_timezone(name: str) -> bool:
     return name in timezone_names()
 

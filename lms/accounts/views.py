@@ -80,7 +80,8 @@ def accept_invite(token: str):
         return _bad_link(error, "invite")
     if current_user.is_authenticated:
         logout_user()
-    form = AcceptInviteForm(name=invite.user.name)
+    # Prefilled with the zone the inviter chose; a manager's stays unless they change it here.
+    form = AcceptInviteForm(name=invite.user.name, timezone=invite.user.timezone)
     form.account_email = invite.user.email
     if form.validate_on_submit():
         try:

@@ -50,5 +50,8 @@ class TierForm(FlaskForm):
 class ManagerForm(FlaskForm):
     name = name_field()
     email = email_field()
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)], description="Shown to Gold partners.")
+    phone = StringField(
+        "Phone", validators=[Optional(), Length(max=40)],
+        description="Shown to partners whose tier promises a response time (Gold and Platinum by default).",
+    )
     timezone = TimezoneField(description="Their working time zone: availability and SLAs are counted in it.")

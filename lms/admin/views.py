@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
+from lms import audit
 from lms.access import role_required
 from lms.accounts import service as accounts
 from lms.admin import bp, service
@@ -130,3 +131,9 @@ def audit_log():
         "admin/audit.html", events=events, page=page, has_next=has_next, action=action,
         prefixes=service.audit_action_prefixes(db),
     )
+
+
+@bp.app_template_filter("audit_action")
+def audit_action(action: str) -> str:
+    """A readable label for an audit action code (the code stays in the database for filtering)."""
+    return audit.action_label(action)

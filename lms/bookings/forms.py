@@ -6,11 +6,24 @@ import re
 from datetime import datetime, timezone
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
-from lms.accounts.forms import TimezoneField
 from lms.bookings.slots import Window
+from lms.models.checkin import STEP_OWNERS
 from lms.models.availability import WEEKDAYS
 
 _RANGE_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–to]+\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -57,8 +70,6 @@ def parse_slot(text: str | None) -> datetime | None:
 
 
 class AvailabilityForm(FlaskForm):
-    timezone = TimezoneField("Your time zone",
-                             description="Your windows below are in this zone; partners see times in their own.")
     slot_minutes = IntegerField("Call length (minutes)", validators=[
         DataRequired("Enter the call length."), NumberRange(15, 120, "Between 15 and 120 minutes.")])
     buffer_before_minutes = IntegerField("Buffer before a call (minutes)", default=0, validators=[
@@ -109,6 +120,19 @@ class CancelForm(FlaskForm):
     reason = TextAreaField("Reason (optional)", validators=[Optional(), Length(max=500)])
 
 
+STEP_ROWS = 4  # blank next-step rows on the kickoff outcome form, as on a check-in (no JavaScript needed)
+
+
+class StepForm(Form):
+    """One agreed next step (a sub-form: the outcome form's CSRF token covers it). The same fields as a
+    check-in's, so the rows render with checkins/_step_rows.html; not imported from check-ins, whose
+    blueprint imports this module."""
+
+    text = StringField("Next step", validators=[Optional(), Length(max=500)])
+    owner = SelectField("Owner", choices=[SelectChoice(k, v) for k, v in STEP_OWNERS.items()], default="partner")
+    due_on = DateField("Due", validators=[Optional()])
+
+
 class OutcomeForm(FlaskForm):
     outcome = RadioField("Outcome", choices={"held": "Held", "no_show": "No-show (the partner may book again)"},
                          validators=[DataRequired("Choose held or no-show.")])
@@ -116,6 +140,8 @@ class OutcomeForm(FlaskForm):
                           description="Only managers and admins see the notes.")
     next_steps = TextAreaField("Next steps", validators=[Optional(), Length(max=2000)],
                                description="The partner sees these on the call page.")
+    # The agreed next steps as rows (owner, due): they join the partner's one list of open next steps.
+    steps = FieldList(FormField(StepForm), min_entries=STEP_ROWS, max_entries=STEP_ROWS * 3)
 
 
 class GroupSessionForm(FlaskForm):

@@ -67,6 +67,7 @@ class KickoffState:
     booking: Booking | None = None
     seat: SessionSeat | None = None
     last_no_show: bool = False
+    no_times: bool = False  # the manager has published no availability yet: nothing to book
 
     @property
     def held(self) -> bool:
@@ -180,7 +181,7 @@ def remove_day_off(db: Session, actor: User, day_off: DayOff) -> None:
 
 def rules_for(db: Session, availability: Availability) -> Rules:
     return Rules(
-        zone=availability.timezone,
+        zone=availability.manager.timezone or "UTC",  # one zone per manager: the profile's, never a second one
         slot_minutes=availability.slot_minutes,
         windows=tuple(Window(w.weekday, w.start_minute, w.end_minute) for w in windows_of(db, availability.manager_id)),
         buffer_before_minutes=availability.buffer_before_minutes,
@@ -274,7 +275,26 @@ def kickoff_state(db: Session, partner: Partner) -> KickoffState:
         select(Booking.status).where(Booking.partner_id == partner.id, Booking.kind == "kickoff")
         .order_by(Booking.id.desc()).limit(1)
     )
-    return KickoffState(group=False, booking=booking, last_no_show=booking is None and last == "no_show")
+    no_times = booking is None and get_availability(db, partner.manager_id) is None
+    return KickoffState(group=False, booking=booking, last_no_show=booking is None and last == "no_show",
+                        no_times=no_times)
+
+
+def ask_for_availability(db: Session, partner: Partner) -> None:
+    """Tell the manager, once, that a partner wants to book but no times are published."""
+    manager = partner.manager
+    if not manager.active:
+        return
+    queue_message(
+        db, manager.email, "A partner is waiting for your kickoff times", "availability_requested",
+        dedupe_key=f"availability-requested:{manager.id}", manager=manager, partner=partner,
+        link=absolute_url("bookings.availability"),
+    )
+
+
+def change_notice(availability: Availability | None) -> timedelta:
+    """How long before its start a call can still be moved or cancelled online."""
+    return timedelta(hours=availability.min_notice_hours if availability is not None else 24)
 
 
 def _lock_manager_calendar(db: Session, manager_id: int) -> Availability | None:
@@ -298,6 +318,17 @@ def _meeting(booking: Booking, *attendees: User | None) -> ical.Meeting:
     )
 
 
+def call_meeting(booking: Booking) -> ical.Meeting:
+    """The call as the emailed invite describes it (same UID, SEQUENCE and attendees), for the download."""
+    return _meeting(booking, *_partner_people(booking.booked_by, None))
+
+
+def has_feed(db: Session, manager_id: int) -> bool:
+    """Whether the manager subscribed a calendar feed (so 'your feed shows this call' is true)."""
+    availability = get_availability(db, manager_id)
+    return availability is not None and availability.feed_token is not None
+
+
 def _notify_call(db: Session, booking: Booking, actor: User, change: str) -> None:
     """Mail the invite (or its update / cancellation) to the attendee and a note to the manager."""
     recipients = _partner_people(booking.booked_by, actor)
@@ -315,7 +346,7 @@ def _notify_call(db: Session, booking: Booking, actor: User, change: str) -> Non
         queue_message(
             db, manager.email, f"{subjects[change]}: {booking.partner.name}", "booking_manager_notice",
             booking=booking, change=change, label=label, actor=actor, zone=manager.timezone,
-            link=absolute_url("bookings.call", booking_id=booking.id),
+            link=absolute_url("bookings.call", booking_id=booking.id), has_feed=has_feed(db, manager.id),
         )
 
 
@@ -398,9 +429,7 @@ def _when_text(value: datetime, *people: User | None) -> str:
 
 def change_deadline(db: Session, booking_starts_at: datetime, manager_id: int) -> datetime:
     """Until when a partner may reschedule or cancel (the manager's minimum notice before the start)."""
-    availability = get_availability(db, manager_id)
-    hours = availability.min_notice_hours if availability is not None else 24
-    return booking_starts_at - timedelta(hours=hours)
+    return booking_starts_at - change_notice(get_availability(db, manager_id))
 
 
 def _lock_call(db: Session, booking: Booking) -> None:
@@ -472,9 +501,15 @@ def cancel_booking(db: Session, actor: User, booking: Booking, reason: str | Non
 
 
 def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, notes: str | None = None,
-                   next_steps: str | None = None, now: datetime | None = None) -> Booking:
-    """The manager says how the call went: held (notes, next steps) or no_show (the partner may book again)."""
+                   next_steps: str | None = None, steps: list | None = None, now: datetime | None = None) -> Booking:
+    """The manager says how the call went: held (notes, next steps) or no_show (the partner may book again).
+
+    `steps` (check-ins' StepInput: owner, text, due) join the partner's one list of open next steps,
+    whichever call agreed them; `next_steps` is the text kept on the call (their summary when not given)."""
     now = now or utcnow()
+    steps = [s for s in (steps or []) if (s.text or "").strip()]
+    if steps and not next_steps:
+        next_steps = "\n".join(s.text.strip() for s in steps)
     if outcome not in OUTCOMES:
         raise BookingError("Choose held or no-show.", field="outcome")
     if not (actor.is_admin or actor.id == booking.manager_id or actor.id == booking.partner.manager_id):
@@ -497,9 +532,22 @@ def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, 
     )
     if outcome == "held" and booking.kind == "kickoff":
         kickoff_held(db, actor, booking.partner, now)
+        if steps:
+            _kickoff_steps(db, actor, booking, steps)
     if outcome == "held" and booking.kind == "checkin":
-        checkin_call_held(db, actor, booking, now)
+        checkin_call_held(db, actor, booking, now, steps=steps)
     return booking
+
+
+def _kickoff_steps(db: Session, actor: User, booking: Booking, steps: list) -> None:
+    # Imported here because the check-ins service imports this module to book check-in calls.
+    from lms.checkins import service as checkins
+    from lms.checkins.calendar import zone_of
+
+    try:
+        checkins.add_call_steps(db, actor, booking, steps, booking.starts_at.astimezone(zone_of(actor)).date())
+    except checkins.CheckinError as error:
+        raise BookingError(error.message, field="outcome") from None
 
 
 def kickoff_held(db: Session, actor: User, partner: Partner, held_at: datetime) -> None:
@@ -521,7 +569,7 @@ def planned_checkin_of(db: Session, booking: Booking) -> CheckIn | None:
     return db.scalar(select(CheckIn).where(CheckIn.booking_id == booking.id, CheckIn.status == "planned"))
 
 
-def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime) -> None:
+def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime, steps: list = ()) -> None:
     """A check-in call was recorded held here: the planned check-in it was booked for is held too.
 
     After a no-show the check-in simply stays planned (still due) and can be booked again.
@@ -534,11 +582,11 @@ def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime)
     if checkin is None:
         return
     notes = booking.notes
-    if booking.next_steps:
+    if booking.next_steps and not steps:
         notes = "\n\n".join(filter(None, [notes, f"Next steps: {booking.next_steps}"]))
     try:
         checkins.record_checkin(db, actor, checkin, held_on=booking.starts_at.astimezone(zone_of(actor)).date(),
-                                notes=notes, now=now)
+                                notes=notes, steps=list(steps), now=now)
     except checkins.CheckinError as error:
         raise BookingError(error.message, field="outcome") from None
 

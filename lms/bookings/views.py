@@ -24,8 +24,11 @@ from lms.bookings.forms import (
     format_windows,
     parse_slot,
 )
-from lms.bookings.ical import feed
-from lms.bookings.slots import group_by_day, local_start
+from lms.bookings.calendar_links import google_link, outlook_link
+from lms.bookings.ical import feed, invite
+from lms.bookings.picker import build_picker, parse_day
+from lms.bookings.slots import local_start
+from lms.checkins.service import StepInput
 from lms.db import get_db, utcnow
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
 
@@ -101,6 +104,9 @@ def index():
         return redirect(url_for("bookings.seat", seat_id=state.seat.id))
     if partner.tier.is_group_onboarding:
         return _render_sessions(partner, state)
+    if service.get_availability(db, partner.manager_id) is None:
+        service.ask_for_availability(db, partner)  # once per manager: the outbox dedupes the message
+        db.commit()
     return _render_slots(partner, SlotForm(), state=state)
 
 
@@ -108,11 +114,14 @@ def _render_slots(partner: Partner, form: SlotForm, *, state=None, booking: Book
     db = get_db()
     manager = partner.manager
     availability = service.get_availability(db, manager.id)
-    slots = service.free_slots(db, manager.id, exclude_booking_id=booking.id if booking else None)
-    days = group_by_day(slots, _zone_name(current_user))
+    now = utcnow()
+    slots = service.free_slots(db, manager.id, now, exclude_booking_id=booking.id if booking else None)
+    picker = build_picker(slots, _zone_name(current_user), parse_day(request.args.get("day")),
+                          service.change_notice(availability), now=now)
     return render_template(
-        "bookings/slots.html", partner=partner, manager=manager, availability=availability, days=days,
+        "bookings/slots.html", partner=partner, manager=manager, availability=availability, picker=picker,
         form=form, state=state, booking=booking,
+        picker_url=url_for("bookings.reschedule_form", booking_id=booking.id) if booking else url_for("bookings.index"),
         action=url_for("bookings.reschedule", booking_id=booking.id) if booking else url_for("bookings.book"),
     ), status
 
@@ -160,6 +169,7 @@ def _render_call(booking: Booking, *, cancel_form=None, outcome_form=None, statu
     db = get_db()
     deadline = service.change_deadline(db, booking.starts_at, booking.manager_id)
     now = utcnow()
+    meeting = service.call_meeting(booking)
     return render_template(
         "bookings/call.html", booking=booking, partner=booking.partner, manager=booking.manager,
         deadline=deadline, can_change=booking.status == "booked" and now <= deadline,
@@ -167,11 +177,25 @@ def _render_call(booking: Booking, *, cancel_form=None, outcome_form=None, statu
         outcome_form=outcome_form or OutcomeForm(), label=service.KIND_LABELS[booking.kind],
         checkin=service.planned_checkin_of(db, booking) if not current_user.is_partner else None,
         timeline_url=url_for("partners.detail", partner_id=booking.partner_id) if not current_user.is_partner else None,
+        has_feed=service.has_feed(db, booking.manager_id), google_url=google_link(meeting),
+        outlook_url=outlook_link(meeting),
     ), status
 
 
+@bp.get("/calls/<int:booking_id>/invite.ics")
+@role_required("partner", "manager", "admin")
+def call_ics(booking_id: int):
+    """The call's invite as a file: the same UID and SEQUENCE as the emailed one, so it updates, not duplicates."""
+    booking = load_booking(booking_id)
+    text, method = invite(service.call_meeting(booking))
+    filename = "cancel.ics" if method == "CANCEL" else "invite.ics"
+    return Response(text, mimetype="text/calendar", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store",
+    })
+
+
 @bp.get("/calls/<int:booking_id>/reschedule")
-@role_required("partner")
+@role_required("partner", "manager")
 def reschedule_form(booking_id: int):
     booking = load_booking(booking_id)
     if booking.status != "booked":
@@ -180,7 +204,7 @@ def reschedule_form(booking_id: int):
 
 
 @bp.post("/calls/<int:booking_id>/reschedule")
-@role_required("partner")
+@role_required("partner", "manager")
 def reschedule(booking_id: int):
     db = get_db()
     booking = load_booking(booking_id)
@@ -193,7 +217,8 @@ def reschedule(booking_id: int):
             form.starts_at.errors.append(error.message)
         else:
             db.commit()
-            flash("Your call has been moved. An updated invitation is on its way.", "success")
+            flash("The call has been moved. An updated invitation is on its way." if not current_user.is_partner
+                  else "Your call has been moved. An updated invitation is on its way.", "success")
             return redirect(url_for("bookings.call", booking_id=booking.id))
     booking = load_booking(booking_id)
     return _render_slots(booking.partner, form, booking=booking, status=409)
@@ -229,7 +254,9 @@ def outcome(booking_id: int):
     if form.validate_on_submit():
         try:
             service.record_outcome(db, current_user, booking, form.outcome.data, notes=form.notes.data,
-                                   next_steps=form.next_steps.data)
+                                   next_steps=form.next_steps.data, steps=[
+                                       StepInput(row.owner.data, (row.text.data or "").strip(), row.due_on.data)
+                                       for row in form.steps if (row.text.data or "").strip()])
         except service.BookingError as error:
             db.rollback()
             getattr(form, error.field).errors.append(error.message)
@@ -351,7 +378,7 @@ def availability():
     if current is not None:
         form = AvailabilityForm(obj=current)
     else:
-        form = AvailabilityForm(timezone=current_user.timezone, slot_minutes=30, buffer_before_minutes=0,
+        form = AvailabilityForm(slot_minutes=30, buffer_before_minutes=0,
                                 buffer_after_minutes=10, min_notice_hours=24, horizon_days=60)
     if request.method == "GET":
         for i, field in enumerate(form.day_fields()):
@@ -359,7 +386,7 @@ def availability():
     if form.validate_on_submit():
         try:
             service.save_availability(
-                db, current_user, current_user, timezone=form.timezone.data, slot_minutes=form.slot_minutes.data,
+                db, current_user, current_user, timezone=current_user.timezone, slot_minutes=form.slot_minutes.data,
                 buffer_before_minutes=form.buffer_before_minutes.data or 0,
                 buffer_after_minutes=form.buffer_after_minutes.data or 0,
                 min_notice_hours=form.min_notice_hours.data or 0, horizon_days=form.horizon_days.data,
@@ -372,7 +399,7 @@ def availability():
             db.commit()
             flash("Availability saved. Existing bookings stay as they are.", "success")
             return redirect(url_for("bookings.availability"))
-    today = datetime.now(ZoneInfo(form.timezone.data or current_user.timezone)).date()
+    today = datetime.now(ZoneInfo(_zone_name(current_user))).date()
     preview = service.free_slots(db, current_user.id)[:8] if current is not None else []
     return render_template(
         "bookings/availability.html", form=form, availability=current, day_off_form=DayOffForm(),
@@ -487,7 +514,7 @@ def new_session():
     availability = service.get_availability(db, current_user.id)
     if availability is not None and not form.meeting_url.data:
         form.meeting_url.data = availability.meeting_url
-    zone_name = availability.timezone if availability else _zone_name(current_user)
+    zone_name = _zone_name(current_user)  # one zone per manager: their profile's
     if form.validate_on_submit():
         minute = form.start_time.data.hour * 60 + form.start_time.data.minute
         starts_at = local_start(form.starts_on.data, minute, ZoneInfo(zone_name))

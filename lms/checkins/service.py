@@ -335,17 +335,44 @@ def _check_steps(steps: list[StepInput], held_on: date) -> list[StepInput]:
     return clean
 
 
+def add_call_steps(db: Session, actor: User, booking: Booking, steps: list[StepInput], held_on: date) -> list[NextStep]:
+    """Next steps agreed at a call with no check-in behind it (the kickoff): the same open list."""
+    clean = _check_steps(list(steps), held_on)
+    rows = [NextStep(booking_id=booking.id, partner_id=booking.partner_id, owner=s.owner, text=s.text, due_on=s.due_on)
+            for s in clean]
+    db.add_all(rows)
+    db.flush()
+    return rows
+
+
+EARLY_GRACE_DAYS = 7  # held this close to its due date, a check-in counts as that one even across a month end
+
+
+def held_early(checkin: CheckIn, held_on: date) -> bool:
+    """A planned check-in held in an earlier month than its due date (and more than a week before it),
+    without its booked call: an extra check-in, so the month it is due keeps one."""
+    return (checkin.kind != "adhoc" and checkin.booking_id is None
+            and (held_on.year, held_on.month) < (checkin.due_on.year, checkin.due_on.month)
+            and (checkin.due_on - held_on).days > EARLY_GRACE_DAYS)
+
+
 def record_checkin(
     db: Session, actor: User, checkin: CheckIn, *, held_on: date, notes: str | None = None,
     steps: list[StepInput] = (), pulse: int | None = None, done_step_ids: list[int] = (),
     now: datetime | None = None,
 ) -> CheckIn:
-    """Mark a planned check-in held, with notes, agreed next steps, optional pulse; tick off open steps."""
+    """Mark a planned check-in held, with notes, agreed next steps, optional pulse; tick off open steps.
+
+    Held early (`held_early`: an earlier month, more than a week ahead, not through its booked call), it
+    is an extra, ad hoc check-in: the planned one stays due when it was due, so the rhythm keeps its month."""
     now = now or utcnow()
     partner = checkin.partner
     _check_runs_it(actor, partner)
     if held_on > today_for(actor, now):
         raise CheckinError("The held date cannot be in the future.")
+    if held_early(checkin, held_on):
+        return record_adhoc(db, actor, partner, held_on=held_on, notes=notes, steps=steps, pulse=pulse,
+                            done_step_ids=done_step_ids, now=now)
     if pulse is not None and not 1 <= pulse <= 5:
         raise CheckinError("The pulse is a score from 1 to 5.", field="pulse")
     clean_steps = _check_steps(list(steps), held_on)

@@ -12,7 +12,7 @@ from lms import events
 from lms.access import check_partner_access, load_partner, role_required
 from lms.bookings import service as bookings
 from lms.bookings.forms import parse_slot
-from lms.bookings.slots import group_by_day
+from lms.bookings.picker import build_picker, parse_day
 from lms.checkins import bp, holidays, service
 from lms.checkins.forms import AnswerForm, HolidayForm, RecordForm, SkipForm, SlotForm, StepsDoneForm, SupportForm
 from lms.db import get_db, utcnow
@@ -79,14 +79,19 @@ def record(checkin_id: int):
     form = RecordForm(held_on=today)
     if form.validate_on_submit():
         try:
-            service.record_checkin(db, current_user, checkin, **_record_values(form))
+            recorded = service.record_checkin(db, current_user, checkin, **_record_values(form))
         except service.CheckinError as error:
             db.rollback()
             _form_error(form, error)
             checkin = load_checkin(checkin_id)
             return _record_page(checkin.partner, form, checkin, status=409 if isinstance(error, service.AlreadyRecorded) else 400)
         db.commit()
-        flash(f"{checkin.kind_label} with {checkin.partner.name} recorded.", "success")
+        if recorded.id != checkin.id:
+            flash(f"Held before its month, so it is recorded as an extra check-in with {checkin.partner.name}; "
+                  f"the {checkin.kind_label.lower()} due {checkin.due_on:%-d %b %Y} stays due, keeping the rhythm.",
+                  "success")
+        else:
+            flash(f"{checkin.kind_label} with {checkin.partner.name} recorded.", "success")
         return redirect(url_for("checkins.agenda"))
     return _record_page(checkin.partner, form, checkin, status=400 if form.errors else 200)
 
@@ -197,13 +202,15 @@ def steps_done(partner_id: int):
 def _slots_page(checkin: CheckIn, form: SlotForm, status: int = 200):
     db = get_db()
     manager = checkin.partner.manager
-    slots = bookings.free_slots(db, manager.id)
-    # Offer the times around the due date first; the whole horizon when there are none.
-    near = [s for s in slots if abs((s.starts_at.date() - checkin.due_on).days) <= 10]
-    days = group_by_day(near or slots, current_user.timezone or "UTC")
+    availability = bookings.get_availability(db, manager.id)
+    now = utcnow()
+    # Open on the first free day from ten days before the due date (the whole horizon stays reachable).
+    picker = build_picker(bookings.free_slots(db, manager.id, now), current_user.timezone or "UTC",
+                          parse_day(request.args.get("day")), bookings.change_notice(availability), now=now,
+                          default=checkin.due_on - timedelta(days=10))
     return render_template(
-        "checkins/book.html", checkin=checkin, partner=checkin.partner, manager=manager, form=form, days=days,
-        availability=bookings.get_availability(db, manager.id),
+        "checkins/book.html", checkin=checkin, partner=checkin.partner, manager=manager, form=form, picker=picker,
+        availability=availability, picker_url=url_for("checkins.book", checkin_id=checkin.id),
         action=url_for("checkins.book", checkin_id=checkin.id),
     ), status
 
@@ -218,6 +225,9 @@ def book(checkin_id: int):
         return redirect(url_for("checkins.plan"))
     if checkin.booking is not None and checkin.booking.status in LIVE_STATUSES:
         return redirect(url_for("bookings.call", booking_id=checkin.booking_id))
+    if request.method == "GET" and bookings.get_availability(db, checkin.partner.manager_id) is None:
+        bookings.ask_for_availability(db, checkin.partner)  # once per manager: the outbox dedupes it
+        db.commit()
     form = SlotForm()
     if request.method == "POST":
         if form.validate_on_submit() and parse_slot(form.starts_at.data) is not None:

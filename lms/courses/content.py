@@ -45,6 +45,7 @@ class LessonSource:
     minutes: int
     text: str  # the whole file: its hash is the lesson's content hash
     rendered: RenderedLesson
+    pass_mark: int = 100  # percent of the knowledge-check questions to get right (front matter `pass_mark`)
 
     @property
     def content_hash(self) -> str:
@@ -113,6 +114,12 @@ def _minutes(value: Any, where: str) -> int | None:
     return value
 
 
+def _pass_mark(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100:
+        raise ContentError(f"{where}: pass_mark must be a whole percentage from 1 to 100")
+    return value
+
+
 def _lesson_sources(folder: Path, files: list[Any], where: str, minutes_of) -> tuple[list[LessonSource], dict[str, Path]]:
     if not files:
         raise ContentError(f"{where}: no lessons are listed")
@@ -141,7 +148,8 @@ def _lesson_sources(folder: Path, files: list[Any], where: str, minutes_of) -> t
         minutes = minutes_of(meta, str(path))
         if minutes is None:
             minutes = max(1, round(len(rendered.words) / WORDS_PER_MINUTE))
-        lessons.append(LessonSource(slugs[posixpath.basename(name)], title[:200], minutes, text, rendered))
+        lessons.append(LessonSource(slugs[posixpath.basename(name)], title[:200], minutes, text, rendered,
+                                    _pass_mark(meta.get("pass_mark", 100), str(path))))
         for asset in rendered.assets:
             assets[asset] = path.parent / asset
     return lessons, assets
@@ -292,6 +300,7 @@ def sync_course(db: Session, source: CourseSource, actor: User | None = None) ->
         lesson.position = position
         lesson.title = item.title
         lesson.estimated_minutes = item.minutes
+        lesson.pass_mark = item.pass_mark
         if lesson.content_hash != item.content_hash:
             changes = None
             if lesson.id is not None:

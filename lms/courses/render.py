@@ -244,6 +244,22 @@ class RenderedLesson:
     assets: set[str]  # figure paths the lesson uses, relative to the lesson file's folder
 
 
+def wrap_tables(fragment: str) -> str:
+    """Each table in its own keyboard-focusable scroll box, so words stay whole on narrow screens, and
+    code blocks focusable (after sanitising: these attributes are ours, never the author's)."""
+    count = 0
+
+    def box(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        return (f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table {count} (scrolls sideways)">'
+                f"{match.group(0)}</div>")
+
+    fragment = re.sub(r"<table\b.*?</table>", box, fragment, flags=re.S)
+    # Code scrolls sideways too (.code pre): a keyboard user must be able to reach and scroll it.
+    return re.sub(r"<pre(?=[\s>])", '<pre tabindex="0"', fragment)
+
+
 class LessonRenderer:
     """Render one lesson's Markdown body. `lesson_href(name)` maps "02-filedir.md" to a lesson URL or None."""
 
@@ -357,6 +373,7 @@ class LessonRenderer:
     def render(self, body: str) -> RenderedLesson:
         raw = self._render_children(self._parse(body))
         clean = sanitize(raw)
+        clean = wrap_tables(clean)
         clean = self._rewrite_urls(clean)
         clean, headings = add_heading_anchors(clean)
         words = re.sub(r"<[^>]+>", " ", clean)

@@ -108,6 +108,11 @@ def _render_lesson(course: Course, lesson: Lesson, form=None, status: int = 200)
     return render_template(
         "courses/lesson.html", course=course, lesson=lesson, lessons=lessons, completions=completions,
         completion=completion, answers=answers, open_checks=open_checks, form=form, complete_form=CompleteForm(),
+        feedback={check_id: service.feedback(a_check, answers[check_id].response)
+                  for a_check in lesson.checks if (check_id := a_check.id) in answers and not answers[check_id].passed_at},
+        explain={check_id for check_id, a in answers.items() if service.shows_explanation(a)},
+        explain_after=service.EXPLAIN_AFTER_TRIES,
+        tries_left={check_id: max(0, service.EXPLAIN_AFTER_TRIES - a.attempts) for check_id, a in answers.items()},
         changes=service.changes_since(db, lesson, completion),
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
@@ -150,7 +155,7 @@ def answer(course_slug: str, lesson_slug: str):
     if right == len(graded):
         _flash_completion(course, lesson, had_certificate)
     else:
-        flash(f"{right} of {len(graded)} correct. Read the explanations and try again.", "warning")
+        flash(f"{right} of {len(graded)} correct. See what was wrong under each question and try again.", "warning")
     return redirect(url_for("courses.lesson", course_slug=course.slug, lesson_slug=lesson.slug) + "#checks")
 
 

@@ -10,6 +10,7 @@ from lms.models.outbox import OutboxMessage
 from lms.models.partner import Partner
 from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
+from lms.models.progress import CheckAttempt  # issue 15: every knowledge-check attempt kept
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
 from lms.models import indexes  # noqa: F401  (composite indexes of the list pages, issue 12)
@@ -21,3 +22,4 @@ __all__ = [
     "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
 ]
+__all__ += ["CheckAttempt"]

@@ -90,10 +90,13 @@ class NextStep(Base):
     __table_args__ = (
         CheckConstraint("owner IN ('us', 'partner')", name="owner_known"),
         CheckConstraint("(done_at IS NULL) = (done_by_id IS NULL)", name="done_has_who"),
+        # Agreed at a check-in, or at a call without one (the kickoff): one list whichever call it was.
+        CheckConstraint("checkin_id IS NOT NULL OR booking_id IS NOT NULL", name="step_has_source"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     owner: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(String(500))
@@ -102,7 +105,7 @@ class NextStep(Base):
     done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    checkin: Mapped[CheckIn] = relationship(back_populates="next_steps")
+    checkin: Mapped[CheckIn | None] = relationship(back_populates="next_steps")
     done_by: Mapped[User | None] = relationship()
 
     @property

@@ -64,11 +64,14 @@ class Lesson(Base):
     __table_args__ = (
         UniqueConstraint("course_id", "slug"),
         CheckConstraint("position >= 1", name="position_positive"),
+        CheckConstraint("pass_mark BETWEEN 1 AND 100", name="pass_mark_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"))
     slug: Mapped[str] = mapped_column(String(120))
+    # Percent of the lesson's knowledge-check questions to get right (front matter `pass_mark`).
+    pass_mark: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
     # Renumbered on every sync from the course's lesson order.
     position: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))

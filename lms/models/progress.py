@@ -37,6 +37,19 @@ class CheckAnswer(Base):
     passed_at: Mapped[datetime | None]
 
 
+class CheckAttempt(Base):
+    """Every answer ever sent to a check, kept (CheckAnswer holds only the latest)."""
+
+    __tablename__ = "check_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    check_id: Mapped[int] = mapped_column(ForeignKey("knowledge_checks.id", ondelete="CASCADE"), index=True)
+    response: Mapped[Any] = mapped_column(JSON)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    attempted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class LessonCompletion(Base):
     __tablename__ = "lesson_completions"
     __table_args__ = (UniqueConstraint("user_id", "lesson_id"),)

@@ -54,6 +54,12 @@ class Tier(Base):
         return self.onboarding_kind == "group"
 
     @property
+    def personal_support(self) -> bool:
+        """The manager's own email and phone are a support channel only for tiers that promise a response
+        time (Gold, Platinum); the others write to the collective inbox."""
+        return self.sla_coverage != "none"
+
+    @property
     def sla_text(self) -> str:
         """The response promise in plain words."""
         if self.sla_coverage == "none" or not self.sla_hours:
