@@ -27,7 +27,9 @@ def start_payout(db: Session, actor: User | None, lead: Lead, now: datetime) -> 
     """A partner-registered lead was won: its commission is the tier's rate (times the split share)."""
     if lead.direction != "in":
         return  # a vendor referral earns the partner the deal itself, not a commission
-    rate = lead.partner.tier.commission_rate
+    from lms.leads.service import partner_of
+
+    rate = partner_of(db, lead).tier.commission_rate
     lead.commission_rate = rate
     lead.commission = commission_for(lead.actual_value, rate, lead.share_percent, lead.currency)
     lead.payout_stage = "pending"

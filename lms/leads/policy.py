@@ -162,7 +162,7 @@ def claim_prospect(db: Session, lead: Lead, partner: Partner, settings: LeadSett
 def override_claim(db: Session, actor: User, lead: Lead, reason: str, now: datetime,
                    expiry: timedelta) -> list[Lead]:
     """A manager gives the prospect to `lead`; every other active claim on it is rejected. Returns those."""
-    lock_identity(db, lead.identity.key)
+    db.scalars(select(LeadIdentity).where(LeadIdentity.id == lead.identity_id).with_for_update()).one()
     others = [other for other in active_claims(db, lead.identity_id).values() if other.id != lead.id]
     if any(other.status == "won" for other in others):
         raise DomainError("The other registration is already won; its outcome cannot be overridden.", "reason")

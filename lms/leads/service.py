@@ -69,9 +69,16 @@ def load_lead(db: Session, user: User, lead_id: int) -> Lead:
 
 def lock_lead(db: Session, lead: Lead) -> Lead:
     """Re-read `lead` FOR UPDATE (PostgreSQL) so two managers' decisions queue instead of both applying."""
-    db.execute(select(Lead.id).where(Lead.id == lead.id).with_for_update())
-    db.refresh(lead)
+    db.refresh(lead, attribute_names=_COLUMNS, with_for_update=True)
     return lead
+
+
+_COLUMNS = [column.key for column in Lead.__table__.columns]
+
+
+def partner_of(db: Session, lead: Lead) -> Partner:
+    """The lead's partner (from the identity map when already loaded, with its tier)."""
+    return db.get(Partner, lead.partner_id)
 
 
 # --- registering and referring -----------------------------------------------------------------------
@@ -175,7 +182,7 @@ def decide_lead(db: Session, actor: User, lead: Lead, accept: bool, reason: str 
         raise LeadError("Say why the registration is rejected; the partner sees it.", "reason")
     lead.decided_at = now
     _change_status(db, actor, lead, "accepted" if accept else "rejected", now, None if accept else reason.strip())
-    _tell_partner(db, lead, lead.partner, f"Your lead {lead.company_name} was {lead.status}", "lead_decided")
+    _tell_partner(db, lead, partner_of(db, lead), f"Your lead {lead.company_name} was {lead.status}", "lead_decided")
 
 
 def respond_to_referral(db: Session, actor: User, lead: Lead, accept: bool, reason: str | None, now: datetime) -> None:

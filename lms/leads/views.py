@@ -101,15 +101,16 @@ def refer():
         if form.partner_id.data not in {p.id for p in partners}:
             form.partner_id.errors = ["Choose one of your partners."]
         else:
+            partner = load_partner(form.partner_id.data)
             try:
-                lead = service.refer_lead(db, current_user, load_partner(form.partner_id.data),
+                lead = service.refer_lead(db, current_user, partner,
                                           Prospect(**form.prospect_values), utcnow())
             except DomainError as error:
                 db.rollback()
                 _field_error(form, error)
                 return render_template("leads/refer.html", form=form), 400
             db.commit()
-            flash(f"{lead.company_name} referred to {lead.partner.name}.", "success")
+            flash(f"{lead.company_name} referred to {partner.name}.", "success")
             return redirect(url_for("leads.detail", lead_id=lead.id))
     return render_template("leads/refer.html", form=form), 400 if form.errors else 200
 
