@@ -55,8 +55,7 @@ class DealFields(FlaskForm):
                                                              Email("Enter an email address like name@example.com.")])
     contact_phone = _line("Contact phone", 40)
     estimated_value = _amount("Estimated value")
-    currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="EUR",
-                           description="ISO 4217 code of the deal's currency.")
+    currency = SelectField("Currency", choices=CURRENCY_CHOICES, default="EUR")
     expected_close = MonthField("Expected close month", validators=[Optional()])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=5000), no_nul],
                           description="Only your organisation and your partner manager see the notes.")

@@ -149,6 +149,7 @@ def claim_prospect(db: Session, lead: Lead, partner: Partner, settings: LeadSett
         holder.share_percent = settings.split_sourcing_percent
         holder.conflict_outcome = holder.conflict_outcome or "split"
         return Claim("split", since)
+    holder.conflict_outcome = holder.conflict_outcome or "contested"
     lead.status = "rejected"
     lead.status_reason = f"Already registered in the programme since {since:%-d %B %Y}."
     lead.expires_at = None

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, exists, func, or_, select
-from sqlalchemy.orm import Session, aliased, contains_eager, joinedload, selectinload
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from lms.access import visible_partners
 from lms.checkins.calendar import holidays_of, zone_of
@@ -62,9 +62,7 @@ def lead_query(user: User, filters: LeadFilters) -> Select:
     if filters.partner_id:
         stmt = stmt.where(Lead.partner_id == filters.partner_id)
     if filters.conflict and not user.is_partner:
-        other = aliased(Lead)
-        stmt = stmt.where(or_(Lead.conflict_with_id.is_not(None),
-                              exists().where(other.conflict_with_id == Lead.id)))
+        stmt = stmt.where(Lead.conflict_outcome.is_not(None))
     return stmt.order_by(Lead.registered_at.desc(), Lead.id.desc())
 
 

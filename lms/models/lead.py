@@ -97,6 +97,7 @@ class Lead(Base):
         Index("ix_leads_status_registered", "status", "registered_at"),
         Index("ix_leads_direction_registered", "direction", "registered_at"),
         Index("ix_leads_conflict", "conflict_with_id"),
+        Index("ix_leads_conflict_outcome", "conflict_outcome", "registered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +121,7 @@ class Lead(Base):
     claim: Mapped[str | None] = mapped_column(String(8))
     # The active claim this one met when it was registered (or that took it over), for the manager's conflict view.
     conflict_with_id: Mapped[int | None] = mapped_column(ForeignKey("leads.id", ondelete="RESTRICT"))
-    conflict_outcome: Mapped[str | None] = mapped_column(String(16))  # duplicate, took_over, split, overridden
+    conflict_outcome: Mapped[str | None] = mapped_column(String(16))  # duplicate, superseded, took_over, split, contested (a holder others ran into), overridden
     share_percent: Mapped[int] = mapped_column(Integer, default=100)  # of the commission, split policy
 
     registered_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -95,6 +95,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('leads', schema=None) as batch_op:
         batch_op.create_index('ix_leads_conflict', ['conflict_with_id'], unique=False)
+        batch_op.create_index('ix_leads_conflict_outcome', ['conflict_outcome', 'registered_at'], unique=False)
         batch_op.create_index('ix_leads_direction_registered', ['direction', 'registered_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_leads_identity_id'), ['identity_id'], unique=False)
         batch_op.create_index('ix_leads_partner_status', ['partner_id', 'status'], unique=False)
@@ -143,6 +144,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_leads_partner_status')
         batch_op.drop_index(batch_op.f('ix_leads_identity_id'))
         batch_op.drop_index('ix_leads_direction_registered')
+        batch_op.drop_index('ix_leads_conflict_outcome')
         batch_op.drop_index('ix_leads_conflict')
 
     op.drop_table('leads')
