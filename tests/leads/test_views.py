@@ -253,3 +253,39 @@ def test_partner_b_never_learns_who_holds_the_claim(client, auth, make, db, poli
     # What B does see: its own lead, and for a duplicate only "since when".
     if claim.outcome == "duplicate":
         assert "Already registered in the programme since" in seen[1]
+
+
+def test_admin_changes_the_policy_and_partners_read_it_on_the_form(client, auth, make, db):
+    admin = make.admin()
+    partner_user = make.partner_user("gold")
+    db.commit()
+    auth.login_as(admin)
+    assert "Lead programme settings" in client.get("/admin/").get_data(as_text=True)
+    bad = client.post("/leads/settings", data={"policy": "split", "split_sourcing_percent": "101", "expiry_days": "90",
+                                               "max_renewals": "2", "max_open": "25", "decision_business_days": "2"})
+    assert bad.status_code == 400 and "from 0 to 100" in bad.get_data(as_text=True)
+    response = client.post("/leads/settings", data={"policy": "split", "split_sourcing_percent": "70",
+                                                    "expiry_days": "60", "max_renewals": "1", "max_open": "10",
+                                                    "decision_business_days": "3"})
+    assert response.status_code == 302
+    auth.logout()
+    auth.login_as(partner_user)
+    form = client.get("/leads/new").get_data(as_text=True)
+    assert "Split commission" in form and "70% to the first (sourcing) partner" in form and "60 days" in form
+
+
+def test_the_agenda_panel_uses_a_constant_number_of_queries(db, make, engine):
+    from lms.leads.queries import overdue_decisions
+
+    manager = make.manager(timezone="Europe/London")
+    users = [make.user("partner", partner=make.partner("gold", manager=manager)) for _ in range(3)]
+    counts = []
+    for batch in (3, 30):
+        for i in range(batch):
+            register(db, users[i % 3], f"agenda-{batch}-{i}.example", now=utcnow() - timedelta(days=10))
+        db.flush()
+        with count_queries(engine) as statements:
+            found = overdue_decisions(db, manager, utcnow())
+        counts.append(len(statements))
+        assert len(found) >= batch
+    assert counts[0] == counts[1]
