@@ -289,3 +289,23 @@ def test_the_agenda_panel_uses_a_constant_number_of_queries(db, make, engine):
         counts.append(len(statements))
         assert len(found) >= batch
     assert counts[0] == counts[1]
+
+
+def test_refer_and_edit_forms_refuse_bad_input(client, auth, team, make, db):
+    foreign = make.partner("gold", name="Someone Else's Partner")
+    lead, _ = register(db, team["gold"], "example.com")
+    db.commit()
+    auth.login_as(team["manager"])
+    for partner_id in ("abc", str(foreign.id), "99999999999999999999", ""):
+        response = client.post("/leads/refer", data={**FORM, "partner_id": partner_id})
+        assert response.status_code == 400, partner_id
+    assert db.scalar(select(Lead.id).where(Lead.direction == "out")) is None
+    for patch in ({"estimated_value": "abc"}, {"contact_name": "a\nb"}, {"currency": "\x00"}, {"notes": "x" * 6000}):
+        assert client.post(f"/leads/{lead.id}/edit", data={**FORM, **patch}).status_code == 400, patch
+    response = client.post(f"/leads/{lead.id}/edit", data={**FORM, "notes": "Updated by the manager"})
+    assert response.status_code == 302
+    auth.logout()
+    auth.login_as(team["gold"])
+    page = " ".join(client.get(f"/leads/{lead.id}").get_data(as_text=True).split())
+    assert "Updated by the manager" in page, page[page.find("History"):]
+    assert "Mona Manager: notes to Updated by the manager" in page
