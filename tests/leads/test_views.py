@@ -308,4 +308,5 @@ def test_refer_and_edit_forms_refuse_bad_input(client, auth, team, make, db):
     auth.login_as(team["gold"])
     page = " ".join(client.get(f"/leads/{lead.id}").get_data(as_text=True).split())
     assert "Updated by the manager" in page, page[page.find("History"):]
-    assert "Mona Manager: notes to Updated by the manager" in page
+    history = page[page.find("history-heading"):]
+    assert "Mona Manager: notes to <strong>Updated by the manager</strong>" in history, history
