@@ -57,9 +57,12 @@ def register_blueprints(app: Flask) -> None:
     from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
+    from lms.leads import bp as leads_bp, connect_signals as connect_leads
 
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(leads_bp)
+    connect_leads()
 
     @app.get("/")
     def index():
