@@ -7,24 +7,27 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lms.db import utcnow
+from lms.forms import LINE_BREAKS
 from lms.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 
 def absolute_url(endpoint: str, **values: Any) -> str:
-    """A full link for an email, from the request or, in a CLI job, from BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """A full link for an email, always from BASE_URL: never from the request, whose Host anyone can set."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path.rstrip("/") or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
 
 
 def queue_message(
@@ -69,11 +72,20 @@ def queue_message(
     return message
 
 
+def header_value(text: str) -> str:
+    """One header line: every line break (and other control character) becomes a space.
+
+    Subjects are built from names and subjects people typed; forms refuse line breaks in them
+    (lms.forms.SingleLine), and this makes older rows and any other path safe too.
+    """
+    return " ".join("".join(" " if ord(c) < 32 or c in LINE_BREAKS or c == "\x7f" else c for c in text).split())
+
+
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     email = EmailMessage()
-    email["From"] = sender
-    email["To"] = message.recipient
-    email["Subject"] = message.subject
+    email["From"] = header_value(sender)
+    email["To"] = header_value(message.recipient)
+    email["Subject"] = header_value(message.subject)
     email["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">") or None)
     email.set_content(message.body_text)
     email.add_alternative(message.body_html, subtype="html")
@@ -119,8 +131,17 @@ def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 
                 break
             last_id = message.id
             try:
+                email = build_email(message, sender)
+            except Exception as error:  # noqa: BLE001 - one unbuildable row must never stop the queue
+                message.attempts += 1
+                message.given_up_at = utcnow()
+                message.last_error = f"cannot build the message: {error}"[:1000]
+                db.commit()
+                log.error("mail #%s to %s cannot be built, given up: %s", message.id, message.recipient, error)
+                continue
+            try:
                 smtp = smtp or connect()
-                smtp.send_message(build_email(message, sender))
+                smtp.send_message(email)
             except (smtplib.SMTPException, OSError) as error:
                 message.attempts += 1
                 message.last_error = str(error)[:1000]

@@ -1,5 +1,6 @@
 import smtplib
 
+from flask import current_app
 import pytest
 from sqlalchemy import func, select
 
@@ -66,3 +67,48 @@ def test_calendar_attachment_keeps_its_method(app, db):
 def test_mail_send_command_needs_a_server(runner):
     result = runner.invoke(args=["mail", "send"])
     assert result.exit_code != 0 and "MAIL_SERVER is not set" in result.output
+
+
+# Issue 9, item 1: one partner must not be able to stop the outgoing mail.
+POISONED_SUBJECT = "Invoice question\r\nBcc: victim@evil.example"
+
+
+def test_a_line_break_in_a_subject_never_reaches_a_header(app, db):
+    message = _queue(db, "kim@example.com")
+    message.subject = POISONED_SUBJECT
+    email = build_email(message, "Portal <portal@example.com>")
+    assert email["Bcc"] is None
+    assert email["Subject"] == "Invoice question Bcc: victim@evil.example"
+    assert "victim@evil.example" not in email.as_string().split("\n\n", 1)[0].replace(email["Subject"], "")
+
+
+def test_a_message_that_cannot_be_built_is_given_up_and_the_others_go(app, db):
+    broken = _queue(db, "broken@example.com", attachments=[{"filename": "x.ics", "content_type": "text/calendar"}])
+    _queue(db, "a@example.com")
+    _queue(db, "b@example.com")
+    smtp = FakeSMTP()
+    assert send_pending(db, lambda: smtp) == 2
+    assert sorted(m["To"] for m in smtp.sent) == ["a@example.com", "b@example.com"]
+    db.refresh(broken)
+    assert broken.sent_at is None and broken.given_up_at is not None
+    assert "cannot build" in broken.last_error
+    assert send_pending(db, lambda: smtp) == 0  # given up: not tried again on every run
+
+
+def test_mail_send_with_a_poisoned_row_delivers_the_rest_and_exits_0(app, db, runner, monkeypatch):
+    first = _queue(db, "victim-of-subject@example.com")
+    first.subject = POISONED_SUBJECT
+    broken = _queue(db, "broken@example.com", attachments=[{"filename": "x.ics", "content_type": "text/calendar"}])
+    for n in range(5):
+        _queue(db, f"user{n}@example.com")
+    db.commit()
+    smtp = FakeSMTP()
+    monkeypatch.setitem(current_app.config, "MAIL_SERVER", "smtp.example.com")  # the CLI runs in the pushed app
+    monkeypatch.setattr("lms.mail.smtp_connector", lambda: (lambda: smtp))
+    result = runner.invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    assert "Sent 6 message(s)." in result.output
+    assert "victim-of-subject@example.com" in [m["To"] for m in smtp.sent]
+    assert all(m["Bcc"] is None for m in smtp.sent)
+    db.refresh(broken)
+    assert broken.given_up_at is not None

@@ -7,11 +7,12 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import TimezoneField, email_field, name_field
+from lms.forms import SingleLine
 from lms.models.tier import ONBOARDING_KINDS, SLA_COVERAGES
 
 
 class TierForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=64)])
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=64), SingleLine()])
     onboarding_kind = SelectField("Onboarding", choices=ONBOARDING_KINDS)
     group_capacity = IntegerField(
         "Group session capacity", validators=[Optional(), NumberRange(1, 500, "Enter a number from 1 to 500.")],
@@ -50,5 +51,5 @@ class TierForm(FlaskForm):
 class ManagerForm(FlaskForm):
     name = name_field()
     email = email_field()
-    phone = StringField("Phone", validators=[Optional(), Length(max=40)], description="Shown to Gold partners.")
+    phone = StringField("Phone", validators=[Optional(), Length(max=40), SingleLine()], description="Shown to Gold partners.")
     timezone = TimezoneField(description="Their working time zone: availability and SLAs are counted in it.")

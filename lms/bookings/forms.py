@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL,
 
 from lms.accounts.forms import TimezoneField
 from lms.bookings.slots import Window
+from lms.forms import SingleLine
 from lms.models.availability import WEEKDAYS
 
 _RANGE_RE = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*[-–to]+\s*(\d{1,2})(?::(\d{2}))?\s*$")
@@ -90,7 +91,7 @@ class AvailabilityForm(FlaskForm):
 class DayOffForm(FlaskForm):
     first_day = DateField("First day", validators=[DataRequired("Enter the first day off.")])
     last_day = DateField("Last day", validators=[Optional()], description="Leave empty for a single day.")
-    note = StringField("Note (only you see it)", validators=[Optional(), Length(max=200)])
+    note = StringField("Note (only you see it)", validators=[Optional(), Length(max=200), SingleLine()])
 
 
 class SlotForm(FlaskForm):
@@ -120,7 +121,7 @@ class OutcomeForm(FlaskForm):
 
 class GroupSessionForm(FlaskForm):
     title = StringField("Title", default="Group onboarding session", validators=[
-        DataRequired("Give the session a title."), Length(max=160)])
+        DataRequired("Give the session a title."), Length(max=160), SingleLine()])
     starts_on = DateField("Date", validators=[DataRequired("Enter the date.")])
     start_time = TimeField("Start time (your zone)", validators=[DataRequired("Enter the start time.")])
     minutes = IntegerField("Length (minutes)", default=60, validators=[

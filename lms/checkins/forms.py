@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import SingleLine
 from lms.models.checkin import STEP_OWNERS
 
 STEP_ROWS = 4  # blank next-step rows offered on the record form (no JavaScript needed)
@@ -27,7 +28,7 @@ class MultiCheckboxField(SelectMultipleField):
 class StepForm(Form):
     """One agreed next step (a sub-form: the record form's CSRF token covers it)."""
 
-    text = StringField("Next step", validators=[Optional(), Length(max=500)])
+    text = StringField("Next step", validators=[Optional(), Length(max=500), SingleLine()])
     owner = SelectField("Owner", choices=[SelectChoice(k, v) for k, v in STEP_OWNERS.items()], default="partner")
     due_on = DateField("Due", validators=[Optional()])
 
@@ -54,14 +55,14 @@ class SkipForm(FlaskForm):
 
 
 class SupportForm(FlaskForm):
-    subject = StringField("Subject", validators=[DataRequired("Give the request a short subject."), Length(max=200)])
+    subject = StringField("Subject", validators=[DataRequired("Give the request a short subject."), Length(max=200), SingleLine()])
     body = TextAreaField("What do you need?", validators=[DataRequired("Describe what you need."), Length(max=10000)])
     # One key per opened form: a double click or a resubmitted page records the request once.
     request_key = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
 
 
 class AnswerForm(FlaskForm):
-    note = StringField("Note (optional)", validators=[Optional(), Length(max=1000)])
+    note = StringField("Note (optional)", validators=[Optional(), Length(max=1000), SingleLine()])
 
 
 class StepsDoneForm(FlaskForm):
@@ -77,4 +78,4 @@ class HolidayForm(FlaskForm):
                           message="Use the two-letter ISO country code, e.g. GB or DE.")],
                           description="Two-letter ISO code, e.g. GB, DE, US.")
     day = DateField("Date", validators=[DataRequired("Enter the date of the holiday.")])
-    name = StringField("Name", validators=[DataRequired("Name the holiday, e.g. Christmas Day."), Length(max=120)])
+    name = StringField("Name", validators=[DataRequired("Name the holiday, e.g. Christmas Day."), Length(max=120), SingleLine()])

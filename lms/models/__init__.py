@@ -12,6 +12,7 @@ from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
+from lms.models.user import UserSession
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
@@ -19,4 +20,5 @@ __all__ = [
     "Certificate", "CheckAnswer", "Course", "CourseAsset", "KnowledgeCheck", "LearningPathItem", "Lesson",
     "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
+    "UserSession",
 ]

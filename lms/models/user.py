@@ -100,3 +100,19 @@ class AccountToken(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """One signed-in browser (cookie session or remember-me cookie); signing out ends this one only.
+
+    Its key is part of the Flask-Login id, so a copied cookie stops working once the row is ended.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(43))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
