@@ -38,7 +38,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": None,
         "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "lms.sqlite3"),
         "REDIS_URL": None,
-        "BASE_URL": "http://127.0.0.1:5000",
+        "BASE_URL": None,  # every link in mail is built from it; required in production
         "PORTAL_NAME": "Partner Portal",
         # Course content (Markdown) that `flask courses sync` and the admin page load: courses/ beside the code.
         "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
@@ -93,6 +93,12 @@ def load_config(app, test_config: Mapping[str, Any] | None = None, environ: Mapp
         if env == "production":
             raise ConfigError("SECRET_KEY must be set in production (export SECRET_KEY=...)")
         config["SECRET_KEY"] = "dev-only-not-secret"
+    if not config["BASE_URL"]:
+        if env == "production":
+            raise ConfigError("BASE_URL must be set in production (export BASE_URL=https://partners.example.com)")
+        config["BASE_URL"] = "http://127.0.0.1:5000"
+    if not config["BASE_URL"].startswith(("http://", "https://")):
+        raise ConfigError(f"BASE_URL must start with http:// or https://, not {config['BASE_URL']!r}")
     if config["DATABASE_URL"].startswith("postgres://"):
         # Heroku-style URLs; SQLAlchemy wants the driver named.
         config["DATABASE_URL"] = "postgresql+psycopg://" + config["DATABASE_URL"][len("postgres://"):]

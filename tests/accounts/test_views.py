@@ -174,3 +174,14 @@ def test_session_cookie_flags(client, make, db):
     response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_mailed_links_use_base_url_not_the_request_host(app, client, make, db):
+    """Issue 9, item 2: a forged Host header must not reach the reset link in the mail."""
+    make.user("manager", email="host@example.com")
+    db.commit()
+    client.post("/password/forgot", data={"email": "host@example.com"}, headers={"Host": "evil.example"},
+                base_url="http://evil.example")
+    mail = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "host@example.com")).one()
+    assert "evil.example" not in mail.body_text and "evil.example" not in mail.body_html
+    assert app.config["BASE_URL"] + "/password/reset/" in mail.body_text
