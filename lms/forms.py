@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from wtforms import IntegerField
+from wtforms import DateField, IntegerField
 from wtforms.validators import ValidationError
 
 # What a PostgreSQL INTEGER (and every id column) holds; SQLite and OFFSET arithmetic stay far inside it.
@@ -53,6 +53,14 @@ class DbIntegerField(IntegerField):
     def pre_validate(self, form) -> None:
         if self.data is not None and not DB_INT_MIN <= self.data <= DB_INT_MAX:
             raise ValidationError("Enter a smaller number.")
+
+
+class BoundedDateField(DateField):
+    """A DateField limited to years the app can move between zones (year 1 would overflow into year 0)."""
+
+    def pre_validate(self, form) -> None:
+        if self.data is not None and not EARLIEST_YEAR <= self.data.year <= LATEST_YEAR:
+            raise ValidationError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
 
 
 def parse_datetime(text: str | None, *, require_zone: bool = True) -> datetime | None:

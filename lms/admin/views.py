@@ -12,6 +12,7 @@ from lms.admin import bp, service
 from lms.admin.forms import ManagerForm, TierForm
 from lms.db import get_db
 from lms.models import Partner, Tier, User
+from lms.pagination import page_arg
 
 
 @bp.get("/")
@@ -119,7 +120,7 @@ def _set_active(user_id: int, active: bool):
 @role_required("admin")
 def audit_log():
     db = get_db()
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_arg()
     action = request.args.get("action", "")
     events, has_next = service.audit_page(db, page=page, action=action or None)
     return render_template(

@@ -14,6 +14,7 @@ from lms.access import check_partner_access, role_required
 from lms.courses import bp, content, service
 from lms.courses.forms import CompleteForm, LearningPathForm, RevokeForm, check_form
 from lms.db import get_db
+from lms.forms import db_int
 from lms.models import Certificate, CourseAsset, Course, LearningPathItem, Lesson, LessonCompletion, Partner, Tier
 
 
@@ -292,7 +293,7 @@ def admin_status(course_slug: str, action: str):
 
 def _course_id(entry) -> int | None:
     try:
-        return int(entry.course_id.data)
+        return db_int(entry.course_id.data)
     except (TypeError, ValueError):
         return None
 

@@ -1,0 +1,30 @@
+"""Request-wide protections (lms/security.py): the input guard, the bounded id converter, the headers."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.mark.parametrize("url", ["/certificates/ab%00cd", "/certificates/ab%FFcd", "/login?next=%00", "/login?q=%FF%FE"])
+def test_nul_or_undecodable_path_and_query_are_400(client, url):
+    assert client.get(url).status_code == 400
+
+
+def test_nul_or_undecodable_form_is_400(client):
+    assert client.post("/login", data={"email": "a\x00@example.com", "password": "x"}).status_code == 400
+    response = client.post("/login", data=b"email=%FF%FE&password=x", content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+
+
+def test_form_is_still_read_after_the_guard_looked_at_it(client, make, db):
+    user = make.manager()
+    db.commit()
+    response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 10**20])
+def test_ids_the_database_cannot_hold_are_404(client, auth, make, db, number):
+    auth.login_as(make.admin())
+    assert client.get(f"/partners/{number}").status_code == 404
+    assert client.get(f"/partners/{2**31 - 1}").status_code == 404
