@@ -128,14 +128,24 @@ def password_problems(password: str, email: str) -> list[str]:
     return problems
 
 
-def set_password(db: Session, user: User, password: str) -> None:
-    """Hash and store a new password; signs the user out of every other session."""
+def set_password(db: Session, user: User, password: str, *, keep_token: AccountToken | None = None) -> None:
+    """Hash and store a new password; signs the user out of every other session and ends every
+    outstanding invite and reset link (but `keep_token`, the one being used now)."""
     problems = password_problems(password, user.email)
     if problems:
         raise WeakPassword(" ".join(problems))
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.session_token = new_session_token()
     db.flush()
+    _end_outstanding_tokens(db, user, except_id=keep_token.id if keep_token else None)
+
+
+def _end_outstanding_tokens(db: Session, user: User, *, except_id: int | None = None) -> None:
+    # A second invite or reset link must not let whoever holds it set the password again.
+    query = update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    if except_id is not None:
+        query = query.where(AccountToken.id != except_id)
+    db.execute(query.values(used_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def issue_token(db: Session, user: User, purpose: str, now: datetime | None = None) -> str:
@@ -242,7 +252,7 @@ def accept_invite(db: Session, raw: str, *, name: str, password: str, timezone: 
     now = utcnow()
     token = check_token(db, raw, "invite", now)
     user = token.user
-    set_password(db, user, password)  # raises WeakPassword before the token is spent
+    set_password(db, user, password, keep_token=token)  # raises WeakPassword before the token is spent
     _use_token(db, token, now)
     user.name = name.strip()
     user.timezone = timezone
@@ -268,7 +278,7 @@ def reset_password(db: Session, raw: str, password: str) -> User:
     now = utcnow()
     token = check_token(db, raw, "reset", now)
     user = token.user
-    set_password(db, user, password)
+    set_password(db, user, password, keep_token=token)
     _use_token(db, token, now)
     user.activated_at = user.activated_at or now
     audit.record(db, user, "user.password_reset", user, f"{user.email} reset their password", partner_id=user.partner_id)
