@@ -58,3 +58,32 @@ def test_templates_have_no_inline_script_or_style(app):
         if re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) or re.search(r"\sstyle=", text) or re.search(r"\son[a-z]+=", text):
             offenders.append(str(path.relative_to(root)))
     assert not offenders
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_sign_in_works_when_redis_is_down(engine, database_url, make, db, caplog, monkeypatch):
+    """Issue 9, item 4: with REDIS_URL set and Redis unreachable, limits fall back to memory (warning)."""
+    from lms import create_app
+    from lms.extensions import limiter
+    from tests.conftest import _bind_to, _test_config
+
+    monkeypatch.setattr(limiter, "_storage_dead", False)  # put back for the next tests' apps
+    app = create_app({**_test_config(engine, database_url), "REDIS_URL": f"redis://127.0.0.1:{_closed_port()}/0"})
+    _bind_to(app, db.connection())
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
+    user = make.manager()
+    db.commit()
+    client = app.test_client()
+    with caplog.at_level("WARNING"):
+        assert client.get("/login").status_code == 200
+        assert client.post("/login", data={"email": user.email, "password": "wrong wrong wrong"}).status_code == 200
+        assert client.post("/password/forgot", data={"email": user.email}).status_code == 302
+        assert client.post("/login", data={"email": user.email, "password": make.PASSWORD}).status_code == 302
+    assert any("storage" in r.getMessage().lower() for r in caplog.records if r.levelname in ("WARNING", "ERROR"))
