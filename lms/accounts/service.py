@@ -236,10 +236,27 @@ def send_invite(db: Session, actor: User | None, user: User) -> str:
     return raw
 
 
+def may_know_account(actor: User, user: User) -> bool:
+    """Whether `actor` may learn that `user` exists: admins, and managers of the user's organisation."""
+    if actor.is_admin:
+        return True
+    return actor.is_manager and user.partner is not None and user.partner.manager_id == actor.id
+
+
 def invite_user(
     db: Session, actor: User, *, email: str, name: str, role: str, partner: Partner | None = None,
     timezone: str | None = None, phone: str | None = None,
-) -> User:
+) -> User | None:
+    """Create the account and mail its invite. None when the address already has an account the actor
+    may not know about (another organisation's): nothing changes, and the caller answers as for a sent
+    invite, so inviting never tells a manager whether an email is registered elsewhere."""
+    existing = find_user_by_email(db, email)
+    if existing is not None and not may_know_account(actor, existing):
+        audit.record(
+            db, actor, "user.invite_withheld", existing,
+            f"{actor.email} tried to invite {existing.email}, who has an account elsewhere; nothing was sent",
+        )
+        return None
     user = create_user(
         db, actor, email=email, name=name, role=role, partner=partner,
         timezone=timezone or actor.timezone, phone=phone,
