@@ -21,7 +21,7 @@ from lms import audit
 from lms.db import get_db, utcnow
 from lms.errors import DomainError
 from lms.mail import absolute_url, queue_message
-from lms.models import AccountToken, Partner, User
+from lms.models import AccountToken, Partner, User, UserSession
 from lms.models.user import new_session_token
 
 ROLE_LABELS = {"admin": "admin", "manager": "partner manager", "partner": "partner user"}
@@ -85,14 +85,35 @@ def hash_token(raw: str) -> str:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session token, so a rotated token signs out."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    """Flask-Login loader: the id names the user, their session token (rotated by a password change or
+    deactivation: every device signs out) and the session row (ended by signing out: this device only)."""
+    ident, token, key = (user_id.split(":") + ["", ""])[:3]
+    if not ident.isdigit() or len(ident) > 10 or not token or not key:
         return None
-    user = get_db().get(User, int(ident))
+    user = get_db().scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(ident), UserSession.key == key, UserSession.ended_at.is_(None))
+    )
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
+    user.session_key = key
     return user
+
+
+def start_session(db: Session, user: User) -> None:
+    """A new signed-in session for this browser; its key goes into the cookies through `user.get_id()`."""
+    user.session_key = secrets.token_urlsafe(32)
+    db.add(UserSession(key=user.session_key, user_id=user.id))
+    db.flush()
+
+
+def end_session(db: Session, user: User) -> None:
+    """Sign this browser out on the server: copies of its session or remember-me cookie stop working."""
+    if user.session_key:
+        db.execute(
+            update(UserSession).where(UserSession.key == user.session_key, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow()).execution_options(synchronize_session=False)
+        )
 
 
 def find_user_by_email(db: Session, email: str) -> User | None:

@@ -58,6 +58,7 @@ def login():
         except service.InvalidCredentials as error:
             form.password.errors.append(error.message)
         else:
+            service.start_session(db, user)
             db.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
@@ -66,6 +67,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        db = get_db()
+        service.end_session(db, current_user)
+        db.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
@@ -92,6 +97,7 @@ def accept_invite(token: str):
         except service.WeakPassword as error:
             form.password.errors.append(error.message)
         else:
+            service.start_session(db, user)
             db.commit()
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
@@ -133,6 +139,7 @@ def reset_password(token: str):
         except service.WeakPassword as error:
             form.password.errors.append(error.message)
         else:
+            service.start_session(db, user)
             db.commit()
             logout_user()
             login_user(user)

@@ -59,8 +59,12 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return self.active
 
+    # Not a column: the key of the signed-in session this object was loaded for (lms.accounts.service).
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login's id (in the session and remember-me cookies): user, password generation, session row."""
+        return f"{self.id}:{self.session_token}:{self.session_key or ''}"
 
     @property
     def is_admin(self) -> bool:

@@ -185,3 +185,31 @@ def test_mailed_links_use_base_url_not_the_request_host(app, client, make, db):
     mail = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "host@example.com")).one()
     assert "evil.example" not in mail.body_text and "evil.example" not in mail.body_html
     assert app.config["BASE_URL"] + "/password/reset/" in mail.body_text
+
+
+def _copy_cookies(source, target, names=("session", "remember_token")):
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def test_sign_out_ends_the_session_on_the_server(app, client, auth, make, db):
+    """Issue 9, item 8: cookies copied before POST /logout no longer open pages afterwards."""
+    user = make.user("partner", partner=make.partner())
+    db.commit()
+    client.post("/login", data={"email": user.email, "password": make.PASSWORD, "remember": "y"})
+    stolen_session, stolen_remember = app.test_client(), app.test_client()
+    _copy_cookies(client, stolen_session, ("session",))
+    _copy_cookies(client, stolen_remember, ("remember_token",))
+    assert stolen_session.get("/home").status_code == 200
+    assert stolen_remember.get("/home").status_code == 200
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    client.post("/logout")
+    assert client.get("/home").status_code == 302
+    assert stolen_session.get("/home").status_code == 302
+    fresh = app.test_client()
+    _copy_cookies(stolen_remember, fresh, ("remember_token",))
+    assert fresh.get("/home").status_code == 302
+    assert other_device.get("/home").status_code == 200  # signing out here leaves the other device signed in
