@@ -52,7 +52,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROXY_FIX_HOPS": 0,  # proxies in front that set X-Forwarded-For/-Proto (a load balancer: 1)
         "INVITE_TOKEN_DAYS": 7,
         "RESET_TOKEN_HOURS": 1,
-        "LOGIN_RATE_LIMIT": "10 per minute",
+        "LOGIN_RATE_LIMIT": "10 per minute",  # per address, and per (account, address) pair
+        "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",  # wrong passwords per account from all addresses
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import bp, service
+from lms.accounts import bp, service, throttle
 from lms.accounts.forms import (
     AcceptInviteForm,
     ChangePasswordForm,
@@ -24,8 +25,9 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _account_key() -> str:
-    return "login-account:" + service.normalize_email(request.form.get("email", ""))
+def _pair_key() -> str:
+    """Per (account, address): one address guessing at one account; others are not affected."""
+    return f"login-pair:{get_remote_address()}:{service.normalize_email(request.form.get('email', ''))}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,16 +48,20 @@ def render_login_throttled(message: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_pair_key, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
         db = get_db()
+        email, address = service.normalize_email(form.email.data), get_remote_address()
+        if throttle.refused(email, address):
+            abort(429)
         try:
             user = service.authenticate(db, form.email.data, form.password.data)
         except service.InvalidCredentials as error:
+            throttle.record_failure(email, address)
             form.password.errors.append(error.message)
         else:
             service.start_session(db, user)
