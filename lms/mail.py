@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from lms import audit
 from lms.db import utcnow
 from lms.forms import LINE_BREAKS
 from lms.models import OutboxMessage
+from lms.pagination import Page, paginate
 
 log = logging.getLogger(__name__)
 
@@ -108,21 +111,48 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     return email
 
 
+# A failing message is tried again after 1, 2, 4 ... minutes, then every 2 hours; after MAX_ATTEMPTS
+# (about a day in all) it is given up and listed for admins (/admin/mail), who can retry it.
+RETRY_FIRST_DELAY = timedelta(minutes=1)
+RETRY_MAX_DELAY = timedelta(hours=2)
+MAX_ATTEMPTS = 18
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the `attempts`-th failed try."""
+    return min(RETRY_FIRST_DELAY * 2 ** min(attempts - 1, 20), RETRY_MAX_DELAY)
+
+
+def _failed(message: OutboxMessage, error: str, now: datetime, *, permanent: bool = False) -> None:
+    message.attempts += 1
+    message.last_error = error[:1000]
+    if permanent or message.attempts >= MAX_ATTEMPTS:
+        message.given_up_at = now
+        message.next_attempt_at = None
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
+
+
 def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 500) -> int:
-    """Deliver unsent messages, each in its own transaction; returns how many were sent.
+    """Deliver due messages, each in its own transaction; returns how many were sent.
 
     Rows are locked with SKIP LOCKED on PostgreSQL, so two hosts running this at once never
-    send the same message twice; a message is marked sent in the transaction that holds its lock.
+    send the same message twice; a message is marked sent (or given its next attempt time) in the
+    transaction that holds its lock, so a second run finds it not yet due and cannot burn its tries.
     """
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     sent = 0
     smtp = None
-    last_id = 0  # each message is tried at most once per run; a failure waits for the next run
+    last_id = 0  # each message is tried at most once per run
     try:
         for _ in range(limit):
+            now = utcnow()
             message = db.scalar(
                 select(OutboxMessage)
-                .where(OutboxMessage.sent_at.is_(None), OutboxMessage.attempts < 5, OutboxMessage.id > last_id)
+                .where(
+                    OutboxMessage.sent_at.is_(None), OutboxMessage.given_up_at.is_(None), OutboxMessage.id > last_id,
+                    or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+                )
                 .order_by(OutboxMessage.id)
                 .limit(1)
                 .with_for_update(skip_locked=True)
@@ -133,9 +163,7 @@ def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 
             try:
                 email = build_email(message, sender)
             except Exception as error:  # noqa: BLE001 - one unbuildable row must never stop the queue
-                message.attempts += 1
-                message.given_up_at = utcnow()
-                message.last_error = f"cannot build the message: {error}"[:1000]
+                _failed(message, f"cannot build the message: {error}", now, permanent=True)
                 db.commit()
                 log.error("mail #%s to %s cannot be built, given up: %s", message.id, message.recipient, error)
                 continue
@@ -143,14 +171,14 @@ def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 
                 smtp = smtp or connect()
                 smtp.send_message(email)
             except (smtplib.SMTPException, OSError) as error:
-                message.attempts += 1
-                message.last_error = str(error)[:1000]
+                _failed(message, str(error), now)
                 db.commit()
-                log.warning("mail #%s to %s failed: %s", message.id, message.recipient, error)
+                log.warning("mail #%s to %s failed (try %s): %s", message.id, message.recipient, message.attempts, error)
                 smtp = None
                 continue
             message.attempts += 1
             message.sent_at = utcnow()
+            message.next_attempt_at = None
             db.commit()
             sent += 1
     finally:
@@ -160,6 +188,25 @@ def send_pending(db: Session, connect: Callable[[], smtplib.SMTP], limit: int = 
             except (smtplib.SMTPException, OSError):
                 pass
     return sent
+
+
+def given_up_messages(db: Session, page: int) -> Page:
+    """Messages delivery stopped trying, newest first (the admin's list)."""
+    return paginate(db, select(OutboxMessage).where(OutboxMessage.given_up_at.is_not(None))
+                    .order_by(OutboxMessage.given_up_at.desc(), OutboxMessage.id.desc()), page)
+
+
+def retry_message(db: Session, actor, message: OutboxMessage) -> bool:
+    """Put a given-up message back in the queue with a fresh set of tries (audited); False if it was not given up."""
+    if message.given_up_at is None or message.sent_at is not None:
+        return False
+    message.given_up_at = None
+    message.next_attempt_at = None
+    message.attempts = 0
+    db.flush()
+    audit.record(db, actor, "mail.retried", message,
+                 f"Retried mail #{message.id} to {message.recipient}: {header_value(message.subject)}")
+    return True
 
 
 def smtp_connector() -> Callable[[], smtplib.SMTP]:
