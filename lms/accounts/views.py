@@ -89,7 +89,9 @@ def accept_invite(token: str):
         invite = service.check_token(db, token, "invite")
     except service.TokenInvalid as error:
         return _bad_link(error, "invite")
-    if current_user.is_authenticated:
+    if current_user.is_authenticated:  # someone else's session in this browser: end it for good
+        service.end_session(db, current_user)
+        db.commit()
         logout_user()
     form = AcceptInviteForm(name=invite.user.name)
     form.account_email = invite.user.email
