@@ -29,12 +29,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    register_security(app)  # first: its request guard runs before every other hook, its converter serves every route
     register_extensions(app, test_config)
     register_blueprints(app)
     register_errors(app)
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def register_security(app: Flask) -> None:
+    from lms.security import register
+
+    register(app)
 
 
 def register_extensions(app: Flask, test_config: Mapping[str, Any] | None) -> None:

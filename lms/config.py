@@ -38,7 +38,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": None,
         "DATABASE_URL": "sqlite:///" + str(Path(instance_path) / "lms.sqlite3"),
         "REDIS_URL": None,
-        "BASE_URL": "http://127.0.0.1:5000",
+        "BASE_URL": None,  # every link in mail is built from it; required in production
         "PORTAL_NAME": "Partner Portal",
         # Course content (Markdown) that `flask courses sync` and the admin page load: courses/ beside the code.
         "COURSES_DIR": str(Path(__file__).resolve().parent.parent / "courses"),
@@ -52,7 +52,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PROXY_FIX_HOPS": 0,  # proxies in front that set X-Forwarded-For/-Proto (a load balancer: 1)
         "INVITE_TOKEN_DAYS": 7,
         "RESET_TOKEN_HOURS": 1,
-        "LOGIN_RATE_LIMIT": "10 per minute",
+        "LOGIN_RATE_LIMIT": "10 per minute",  # per address, and per (account, address) pair
+        "LOGIN_ACCOUNT_RATE_LIMIT": "20 per hour",  # wrong passwords per account from all addresses
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -93,6 +94,12 @@ def load_config(app, test_config: Mapping[str, Any] | None = None, environ: Mapp
         if env == "production":
             raise ConfigError("SECRET_KEY must be set in production (export SECRET_KEY=...)")
         config["SECRET_KEY"] = "dev-only-not-secret"
+    if not config["BASE_URL"]:
+        if env == "production":
+            raise ConfigError("BASE_URL must be set in production (export BASE_URL=https://partners.example.com)")
+        config["BASE_URL"] = "http://127.0.0.1:5000"
+    if not config["BASE_URL"].startswith(("http://", "https://")):
+        raise ConfigError(f"BASE_URL must start with http:// or https://, not {config['BASE_URL']!r}")
     if config["DATABASE_URL"].startswith("postgres://"):
         # Heroku-style URLs; SQLAlchemy wants the driver named.
         config["DATABASE_URL"] = "postgresql+psycopg://" + config["DATABASE_URL"][len("postgres://"):]

@@ -16,4 +16,9 @@ login_manager.session_protection = "basic"
 csrf = CSRFProtect()
 
 # Storage comes from RATELIMIT_STORAGE_URI: memory:// by default, Redis when REDIS_URL is set.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+# Redis down must not turn sign-in into a 500: limits move to this process's memory (Flask-Limiter
+# logs a warning and returns to Redis when it answers again), and any other storage error is logged
+# and the request goes on unthrottled.
+limiter = Limiter(
+    key_func=get_remote_address, default_limits=[], in_memory_fallback_enabled=True, swallow_errors=True
+)

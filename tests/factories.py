@@ -69,3 +69,15 @@ class Factories:
 
     def partner_user(self, tier: str = "gold", **kwargs) -> User:
         return self.user("partner", partner=self.partner(tier), **kwargs)
+
+
+def given_up_message(db, recipient: str = "gone@example.com", subject: str = "Undelivered"):
+    """An outbox message delivery gave up on (the admin's Undelivered mail list)."""
+    from lms.db import utcnow
+    from lms.models import OutboxMessage
+
+    message = OutboxMessage(recipient=recipient, subject=subject, body_text="x", body_html="<p>x</p>", attempts=18,
+                            last_error="550 no such user", given_up_at=utcnow())
+    db.add(message)
+    db.flush()
+    return message

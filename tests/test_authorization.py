@@ -15,6 +15,7 @@ from tests.bookings.factories import foreign_values as booking_values
 from tests.checkins import factories as checkin_factories
 from tests.courses.helpers import course_values
 from tests.leads.factories import foreign_values as lead_values
+from tests.factories import given_up_message
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -48,6 +49,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values["holiday_id"] = checkin_factories.holiday(db).id  # admin-only: everyone else gets 403
     values.update(course_values(db, other_user))
     values.update(lead_values(db, other_partner, other_user))
+    values["message_id"] = given_up_message(db, other_user.email).id  # admin-only: everyone else gets 403
     return values
 
 

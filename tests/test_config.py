@@ -18,8 +18,16 @@ def test_production_refuses_to_start_without_a_secret_key():
         create_app({"LMS_ENV": "production", "SECRET_KEY": None})
 
 
+def test_production_refuses_to_start_without_a_base_url():
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        _config({"SECRET_KEY": "s" * 32})
+    with pytest.raises(ConfigError, match="BASE_URL"):
+        create_app({"LMS_ENV": "production", "SECRET_KEY": "s" * 32, "BASE_URL": None})
+    assert _config({"SECRET_KEY": "s" * 32, "BASE_URL": "https://partners.example.com"})["BASE_URL"]
+
+
 def test_production_cookies_are_secure_and_development_ones_work_over_http():
-    prod = _config({"SECRET_KEY": "s" * 32})
+    prod = _config({"SECRET_KEY": "s" * 32, "BASE_URL": "https://partners.example.com"})
     assert prod["SESSION_COOKIE_SECURE"] and prod["REMEMBER_COOKIE_SECURE"]
     assert prod["SESSION_COOKIE_HTTPONLY"] and prod["SESSION_COOKIE_SAMESITE"] == "Lax"
     dev = _config({"LMS_ENV": "development"})

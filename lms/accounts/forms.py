@@ -7,6 +7,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, ValidationError
 
 from lms.accounts.service import MAX_PASSWORD_LENGTH, is_valid_timezone, password_problems, timezone_groups
+from lms.forms import SingleLine
 
 
 def email_field(label: str = "Email") -> EmailField:
@@ -17,7 +18,7 @@ def email_field(label: str = "Email") -> EmailField:
 
 
 def name_field(label: str = "Full name") -> StringField:
-    return StringField(label, validators=[DataRequired("Enter a name."), Length(max=120)])
+    return StringField(label, validators=[DataRequired("Enter a name."), Length(max=120), SingleLine()])
 
 
 def new_password_field(label: str = "New password") -> PasswordField:
@@ -104,6 +105,6 @@ class ProfileForm(FlaskForm):
     name = name_field()
     timezone = TimezoneField()
     phone = StringField(
-        "Phone", validators=[Optional(), Length(max=40)],
+        "Phone", validators=[Optional(), Length(max=40), SingleLine()],
         description="Shown to partners whose tier promises a response time, as part of their support channel.",
     )

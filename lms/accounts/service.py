@@ -21,7 +21,7 @@ from lms import audit
 from lms.db import get_db, utcnow
 from lms.errors import DomainError
 from lms.mail import absolute_url, queue_message
-from lms.models import AccountToken, Partner, User
+from lms.models import AccountToken, Partner, User, UserSession
 from lms.models.user import new_session_token
 
 ROLE_LABELS = {"admin": "admin", "manager": "partner manager", "partner": "partner user"}
@@ -112,14 +112,35 @@ def hash_token(raw: str) -> str:
 
 
 def load_user(user_id: str) -> User | None:
-    """Flask-Login loader: the id carries the session token, so a rotated token signs out."""
-    ident, _, token = user_id.partition(":")
-    if not ident.isdigit() or not token:
+    """Flask-Login loader: the id names the user, their session token (rotated by a password change or
+    deactivation: every device signs out) and the session row (ended by signing out: this device only)."""
+    ident, token, key = (user_id.split(":") + ["", ""])[:3]
+    if not ident.isdigit() or len(ident) > 10 or not token or not key:
         return None
-    user = get_db().get(User, int(ident))
+    user = get_db().scalar(
+        select(User).join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(ident), UserSession.key == key, UserSession.ended_at.is_(None))
+    )
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
+    user.session_key = key
     return user
+
+
+def start_session(db: Session, user: User) -> None:
+    """A new signed-in session for this browser; its key goes into the cookies through `user.get_id()`."""
+    user.session_key = secrets.token_urlsafe(32)
+    db.add(UserSession(key=user.session_key, user_id=user.id))
+    db.flush()
+
+
+def end_session(db: Session, user: User) -> None:
+    """Sign this browser out on the server: copies of its session or remember-me cookie stop working."""
+    if user.session_key:
+        db.execute(
+            update(UserSession).where(UserSession.key == user.session_key, UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow()).execution_options(synchronize_session=False)
+        )
 
 
 def find_user_by_email(db: Session, email: str) -> User | None:
@@ -155,14 +176,24 @@ def password_problems(password: str, email: str) -> list[str]:
     return problems
 
 
-def set_password(db: Session, user: User, password: str) -> None:
-    """Hash and store a new password; signs the user out of every other session."""
+def set_password(db: Session, user: User, password: str, *, keep_token: AccountToken | None = None) -> None:
+    """Hash and store a new password; signs the user out of every other session and ends every
+    outstanding invite and reset link (but `keep_token`, the one being used now)."""
     problems = password_problems(password, user.email)
     if problems:
         raise WeakPassword(" ".join(problems))
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.session_token = new_session_token()
     db.flush()
+    _end_outstanding_tokens(db, user, except_id=keep_token.id if keep_token else None)
+
+
+def _end_outstanding_tokens(db: Session, user: User, *, except_id: int | None = None) -> None:
+    # A second invite or reset link must not let whoever holds it set the password again.
+    query = update(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    if except_id is not None:
+        query = query.where(AccountToken.id != except_id)
+    db.execute(query.values(used_at=utcnow()).execution_options(synchronize_session=False))
 
 
 def issue_token(db: Session, user: User, purpose: str, now: datetime | None = None) -> str:
@@ -253,10 +284,27 @@ def send_invite(db: Session, actor: User | None, user: User) -> str:
     return raw
 
 
+def may_know_account(actor: User, user: User) -> bool:
+    """Whether `actor` may learn that `user` exists: admins, and managers of the user's organisation."""
+    if actor.is_admin:
+        return True
+    return actor.is_manager and user.partner is not None and user.partner.manager_id == actor.id
+
+
 def invite_user(
     db: Session, actor: User, *, email: str, name: str, role: str, partner: Partner | None = None,
     timezone: str | None = None, phone: str | None = None,
-) -> User:
+) -> User | None:
+    """Create the account and mail its invite. None when the address already has an account the actor
+    may not know about (another organisation's): nothing changes, and the caller answers as for a sent
+    invite, so inviting never tells a manager whether an email is registered elsewhere."""
+    existing = find_user_by_email(db, email)
+    if existing is not None and not may_know_account(actor, existing):
+        audit.record(
+            db, actor, "user.invite_withheld", existing,
+            f"{actor.email} tried to invite {existing.email}, who has an account elsewhere; nothing was sent",
+        )
+        return None
     user = create_user(
         db, actor, email=email, name=name, role=role, partner=partner,
         timezone=timezone or actor.timezone, phone=phone,
@@ -269,7 +317,7 @@ def accept_invite(db: Session, raw: str, *, name: str, password: str, timezone: 
     now = utcnow()
     token = check_token(db, raw, "invite", now)
     user = token.user
-    set_password(db, user, password)  # raises WeakPassword before the token is spent
+    set_password(db, user, password, keep_token=token)  # raises WeakPassword before the token is spent
     _use_token(db, token, now)
     user.name = name.strip()
     user.timezone = timezone
@@ -295,7 +343,7 @@ def reset_password(db: Session, raw: str, password: str) -> User:
     now = utcnow()
     token = check_token(db, raw, "reset", now)
     user = token.user
-    set_password(db, user, password)
+    set_password(db, user, password, keep_token=token)
     _use_token(db, token, now)
     user.activated_at = user.activated_at or now
     audit.record(db, user, "user.password_reset", user, f"{user.email} reset their password", partner_id=user.partner_id)

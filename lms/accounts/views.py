@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.accounts import bp, service
+from lms.accounts import bp, service, throttle
 from lms.accounts.forms import (
     AcceptInviteForm,
     ChangePasswordForm,
@@ -24,8 +25,9 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _account_key() -> str:
-    return "login-account:" + service.normalize_email(request.form.get("email", ""))
+def _pair_key() -> str:
+    """Per (account, address): one address guessing at one account; others are not affected."""
+    return f"login-pair:{get_remote_address()}:{service.normalize_email(request.form.get('email', ''))}"
 
 
 def _safe_next(target: str | None) -> str:
@@ -46,18 +48,23 @@ def render_login_throttled(message: str):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, key_func=_account_key, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_pair_key, methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
         db = get_db()
+        email, address = service.normalize_email(form.email.data), get_remote_address()
+        if throttle.refused(email, address):
+            abort(429)
         try:
             user = service.authenticate(db, form.email.data, form.password.data)
         except service.InvalidCredentials as error:
+            throttle.record_failure(email, address)
             form.password.errors.append(error.message)
         else:
+            service.start_session(db, user)
             db.commit()
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(request.args.get("next")))
@@ -66,6 +73,10 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        db = get_db()
+        service.end_session(db, current_user)
+        db.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("accounts.login"))
@@ -78,7 +89,9 @@ def accept_invite(token: str):
         invite = service.check_token(db, token, "invite")
     except service.TokenInvalid as error:
         return _bad_link(error, "invite")
-    if current_user.is_authenticated:
+    if current_user.is_authenticated:  # someone else's session in this browser: end it for good
+        service.end_session(db, current_user)
+        db.commit()
         logout_user()
     # Prefilled with the zone the inviter chose; a manager's stays unless they change it here.
     form = AcceptInviteForm(name=invite.user.name, timezone=invite.user.timezone)
@@ -93,6 +106,7 @@ def accept_invite(token: str):
         except service.WeakPassword as error:
             form.password.errors.append(error.message)
         else:
+            service.start_session(db, user)
             db.commit()
             login_user(user)
             flash("Welcome! Your account is ready.", "success")
@@ -134,6 +148,7 @@ def reset_password(token: str):
         except service.WeakPassword as error:
             form.password.errors.append(error.message)
         else:
+            service.start_session(db, user)
             db.commit()
             logout_user()
             login_user(user)

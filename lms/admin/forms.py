@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from lms.accounts.forms import TimezoneField, email_field, name_field
+from lms.forms import DbIntegerField, SingleLine
 from lms.models.tier import ONBOARDING_KINDS, SLA_COVERAGES
 
 
 class TierForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=64)])
+    name = StringField("Name", validators=[DataRequired("Enter a name."), Length(max=64), SingleLine()])
     onboarding_kind = SelectField("Onboarding", choices=ONBOARDING_KINDS)
-    group_capacity = IntegerField(
+    group_capacity = DbIntegerField(
         "Group session capacity", validators=[Optional(), NumberRange(1, 500, "Enter a number from 1 to 500.")],
         description="Seats per group onboarding session (group onboarding only).",
     )
@@ -22,10 +23,10 @@ class TierForm(FlaskForm):
         description="What partners of this tier see, e.g. “Your partner manager's email and phone”.",
     )
     sla_coverage = SelectField("Response coverage", choices=SLA_COVERAGES)
-    sla_hours = IntegerField(
+    sla_hours = DbIntegerField(
         "Response target (hours)", validators=[Optional(), NumberRange(1, 720, "Enter a number from 1 to 720.")],
     )
-    checkin_cadence_months = IntegerField(
+    checkin_cadence_months = DbIntegerField(
         "Check-in every (months)",
         validators=[InputRequired("Enter a number of months."), NumberRange(1, 12, "Enter a number from 1 to 12.")],
     )
@@ -51,7 +52,7 @@ class ManagerForm(FlaskForm):
     name = name_field()
     email = email_field()
     phone = StringField(
-        "Phone", validators=[Optional(), Length(max=40)],
+        "Phone", validators=[Optional(), Length(max=40), SingleLine()],
         description="Shown to partners whose tier promises a response time (Gold and Platinum by default).",
     )
     timezone = TimezoneField(description="Their working time zone: availability and SLAs are counted in it.")

@@ -7,14 +7,14 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
-from lms import audit
+from lms import audit, mail
 from lms.access import role_required
 from lms.accounts import service as accounts
 from lms.admin import bp, service
 from lms.admin.forms import ManagerForm, TierForm
 from lms.db import get_db
+from lms.models import OutboxMessage, Partner, Tier, User
 from lms.pagination import page_arg, paginate
-from lms.models import Partner, Tier, User
 
 
 @bp.get("/")
@@ -137,3 +137,23 @@ def audit_log():
 def audit_action(action: str) -> str:
     """A readable label for an audit action code (the code stays in the database for filtering)."""
     return audit.action_label(action)
+
+
+@bp.get("/mail")
+@role_required("admin")
+def mail_given_up():
+    """Messages delivery gave up on (about a day of failures, or unbuildable), each with a Retry button."""
+    return render_template("admin/mail.html", page=mail.given_up_messages(get_db(), page_arg()))
+
+
+@bp.post("/mail/<int:message_id>/retry")
+@role_required("admin")
+def mail_retry(message_id: int):
+    db = get_db()
+    message = db.get(OutboxMessage, message_id) or abort(404)
+    if mail.retry_message(db, current_user, message):
+        db.commit()
+        flash(f"Mail #{message.id} to {message.recipient} is back in the queue.", "success")
+    else:
+        flash(f"Mail #{message.id} is not waiting for a retry.", "info")
+    return redirect(url_for("admin.mail_given_up"))

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectField,
     StringField,
@@ -23,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, URL, ValidationError
 
 from lms.bookings.slots import Window
+from lms.forms import BoundedDateField, DbIntegerField, SingleLine, parse_datetime
 from lms.models.checkin import STEP_OWNERS
 from lms.models.availability import WEEKDAYS
 
@@ -59,27 +58,21 @@ def _windows_check(form, field) -> None:
 
 
 def parse_slot(text: str | None) -> datetime | None:
-    """The UTC start a slot button carries ('2026-03-30T07:00:00+00:00'); None when malformed."""
-    try:
-        value = datetime.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
-    if value.tzinfo is None:
-        return None
-    return value.astimezone(timezone.utc)
+    """The UTC start a slot button carries ('2026-03-30T07:00:00+00:00'); None when malformed or out of range."""
+    return parse_datetime(text)
 
 
 class AvailabilityForm(FlaskForm):
-    slot_minutes = IntegerField("Call length (minutes)", validators=[
+    slot_minutes = DbIntegerField("Call length (minutes)", validators=[
         DataRequired("Enter the call length."), NumberRange(15, 120, "Between 15 and 120 minutes.")])
-    buffer_before_minutes = IntegerField("Buffer before a call (minutes)", default=0, validators=[
+    buffer_before_minutes = DbIntegerField("Buffer before a call (minutes)", default=0, validators=[
         Optional(), NumberRange(0, 240, "Between 0 and 240 minutes.")])
-    buffer_after_minutes = IntegerField("Buffer after a call (minutes)", default=0, validators=[
+    buffer_after_minutes = DbIntegerField("Buffer after a call (minutes)", default=0, validators=[
         Optional(), NumberRange(0, 240, "Between 0 and 240 minutes.")])
-    min_notice_hours = IntegerField("Minimum notice (hours)", default=24, validators=[
+    min_notice_hours = DbIntegerField("Minimum notice (hours)", default=24, validators=[
         Optional(), NumberRange(0, 720, "Between 0 and 720 hours.")],
         description="Nobody can book, move or cancel a call closer to its start than this.")
-    horizon_days = IntegerField("Booking horizon (days)", default=60, validators=[
+    horizon_days = DbIntegerField("Booking horizon (days)", default=60, validators=[
         DataRequired("Enter how far ahead partners may book."), NumberRange(1, 365, "Between 1 and 365 days.")])
     meeting_url = StringField("How to join (video link)", validators=[
         Optional(), URL(message="Enter a full link such as https://meet.example.com/anna."), Length(max=500)])
@@ -99,9 +92,9 @@ class AvailabilityForm(FlaskForm):
 
 
 class DayOffForm(FlaskForm):
-    first_day = DateField("First day", validators=[DataRequired("Enter the first day off.")])
-    last_day = DateField("Last day", validators=[Optional()], description="Leave empty for a single day.")
-    note = StringField("Note (only you see it)", validators=[Optional(), Length(max=200)])
+    first_day = BoundedDateField("First day", validators=[DataRequired("Enter the first day off.")])
+    last_day = BoundedDateField("Last day", validators=[Optional()], description="Leave empty for a single day.")
+    note = StringField("Note (only you see it)", validators=[Optional(), Length(max=200), SingleLine()])
 
 
 class SlotForm(FlaskForm):
@@ -130,7 +123,7 @@ class StepForm(Form):
 
     text = StringField("Next step", validators=[Optional(), Length(max=500)])
     owner = SelectField("Owner", choices=[SelectChoice(k, v) for k, v in STEP_OWNERS.items()], default="partner")
-    due_on = DateField("Due", validators=[Optional()])
+    due_on = BoundedDateField("Due", validators=[Optional()])
 
 
 class OutcomeForm(FlaskForm):
@@ -146,12 +139,12 @@ class OutcomeForm(FlaskForm):
 
 class GroupSessionForm(FlaskForm):
     title = StringField("Title", default="Group onboarding session", validators=[
-        DataRequired("Give the session a title."), Length(max=160)])
-    starts_on = DateField("Date", validators=[DataRequired("Enter the date.")])
+        DataRequired("Give the session a title."), Length(max=160), SingleLine()])
+    starts_on = BoundedDateField("Date", validators=[DataRequired("Enter the date.")])
     start_time = TimeField("Start time (your zone)", validators=[DataRequired("Enter the start time.")])
-    minutes = IntegerField("Length (minutes)", default=60, validators=[
+    minutes = DbIntegerField("Length (minutes)", default=60, validators=[
         DataRequired("Enter the length."), NumberRange(15, 240, "Between 15 and 240 minutes.")])
-    capacity = IntegerField("Seats", validators=[DataRequired("Enter the number of seats."),
+    capacity = DbIntegerField("Seats", validators=[DataRequired("Enter the number of seats."),
                                                  NumberRange(1, 500, "Between 1 and 500 seats.")])
     meeting_url = StringField("Video link", validators=[
         Optional(), URL(message="Enter a full link such as https://meet.example.com/onboarding."), Length(max=500)])

@@ -30,6 +30,7 @@ from lms.bookings.picker import build_picker, parse_day
 from lms.bookings.slots import local_start
 from lms.checkins.service import StepInput
 from lms.db import get_db, utcnow
+from lms.forms import zone_or_none, zone_or_utc
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
 
 AGENDA_DAYS = 28
@@ -399,7 +400,7 @@ def availability():
             db.commit()
             flash("Availability saved. Existing bookings stay as they are.", "success")
             return redirect(url_for("bookings.availability"))
-    today = datetime.now(ZoneInfo(_zone_name(current_user))).date()
+    today = datetime.now(zone_or_utc(_zone_name(current_user))).date()
     preview = service.free_slots(db, current_user.id)[:8] if current is not None else []
     return render_template(
         "bookings/availability.html", form=form, availability=current, day_off_form=DayOffForm(),
@@ -488,7 +489,7 @@ def feed_ics(token: str):
 @role_required("manager", "admin")
 def agenda():
     db = get_db()
-    zone = ZoneInfo(_zone_name(current_user))
+    zone = zone_or_utc(_zone_name(current_user))
     today = datetime.now(zone).date()
     start = datetime.combine(today, datetime.min.time(), zone).astimezone(ZoneInfo("UTC"))
     end = start + timedelta(days=AGENDA_DAYS + 1)
@@ -517,7 +518,7 @@ def new_session():
     zone_name = _zone_name(current_user)  # one zone per manager: their profile's
     if form.validate_on_submit():
         minute = form.start_time.data.hour * 60 + form.start_time.data.minute
-        starts_at = local_start(form.starts_on.data, minute, ZoneInfo(zone_name))
+        starts_at = local_start(form.starts_on.data, minute, zone_or_utc(zone_name))
         if starts_at is None:
             form.start_time.errors.append("That time does not exist on this date (the clocks change). Pick another.")
         else:

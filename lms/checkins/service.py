@@ -461,10 +461,18 @@ def complete_steps(
     db: Session, actor: User, partner: Partner, step_ids: list[int], *, now: datetime | None = None,
     record: bool = True,
 ) -> int:
-    """Mark open next steps of `partner` done; partner users may tick off only their own side's steps."""
+    """Mark open next steps of `partner` done; partner users may tick off only their own side's steps.
+
+    Every id comes from a form: one that is not a step of this partner is refused (CheckinError),
+    so nothing of another organisation is touched or quoted in this partner's audit trail.
+    """
     if not step_ids:
         return 0
     now = now or utcnow()
+    step_ids = sorted(set(step_ids))
+    own = set(db.scalars(select(NextStep.id).where(NextStep.id.in_(step_ids), NextStep.partner_id == partner.id)))
+    if own != set(step_ids):
+        raise CheckinError("Tick only this partner's open next steps.", field="done_steps")
     query = update(NextStep).where(
         NextStep.id.in_(step_ids), NextStep.partner_id == partner.id, NextStep.done_at.is_(None)
     )
@@ -474,7 +482,10 @@ def complete_steps(
         query.values(done_at=now, done_by_id=actor.id).execution_options(synchronize_session=False)
     ).rowcount
     if done and record:
-        texts = db.scalars(select(NextStep.text).where(NextStep.id.in_(step_ids), NextStep.done_by_id == actor.id))
+        texts = db.scalars(select(NextStep.text).where(
+            NextStep.id.in_(step_ids), NextStep.partner_id == partner.id, NextStep.done_by_id == actor.id,
+            NextStep.done_at == now,
+        ).order_by(NextStep.id))
         audit.record(db, actor, "next_step.done", partner, "Next step done: " + "; ".join(texts),
                      partner_id=partner.id)
     return done

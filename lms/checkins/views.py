@@ -189,9 +189,13 @@ def steps_done(partner_id: int):
     partner = load_partner(partner_id)
     form = StepsDoneForm()
     if form.validate_on_submit() and form.done_steps.data:
-        done = service.complete_steps(db, current_user, partner, form.done_steps.data)
-        db.commit()
-        flash(f"{done} next step(s) marked done." if done else "Nothing to mark done.", "success" if done else "info")
+        try:
+            done = service.complete_steps(db, current_user, partner, form.done_steps.data)
+        except service.CheckinError as error:
+            flash(error.message, "error")
+        else:
+            db.commit()
+            flash(f"{done} next step(s) marked done." if done else "Nothing to mark done.", "success" if done else "info")
     else:
         flash("Tick the steps that are done first.", "info")
     if current_user.is_partner:

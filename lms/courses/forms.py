@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import BooleanField, FieldList, FormField, HiddenField, IntegerField, RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, FieldList, FormField, HiddenField, RadioField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.form import Form
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from lms.forms import DbIntegerField
 from lms.models import KnowledgeCheck
 
 
@@ -48,7 +49,7 @@ class CompleteForm(FlaskForm):
 class PathEntryForm(Form):
     course_id = HiddenField()
     required = BooleanField("Required")
-    position = IntegerField(
+    position = DbIntegerField(
         "Order", validators=[Optional(), NumberRange(1, 99, "Enter a number from 1 to 99.")],
     )
 

@@ -15,6 +15,7 @@ from lms.courses import bp, content, service
 from lms.courses.forms import CompleteForm, LearningPathForm, RevokeForm, check_form
 from lms.db import get_db
 from lms.pagination import page_arg, paginate
+from lms.forms import db_int
 from lms.models import Certificate, CourseAsset, Course, LearningPathItem, Lesson, LessonCompletion, Partner, Tier
 
 
@@ -279,7 +280,7 @@ def admin_status(course_slug: str, action: str):
 
 def _course_id(entry) -> int | None:
     try:
-        return int(entry.course_id.data)
+        return db_int(entry.course_id.data)
     except (TypeError, ValueError):
         return None
 

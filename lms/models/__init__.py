@@ -15,6 +15,7 @@ from lms.models.progress import CheckAttempt  # issue 15: every knowledge-check 
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
 from lms.models import indexes  # noqa: F401  (composite indexes of the list pages, issue 12)
+from lms.models.user import UserSession
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
@@ -23,5 +24,6 @@ __all__ = [
     "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
     "Lead", "LeadEvent", "LeadIdentity", "LeadSettings",
+    "UserSession",
 ]
 __all__ += ["CheckAttempt"]

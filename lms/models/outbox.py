@@ -28,3 +28,7 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # After a failure the next try waits (exponential backoff); None: due now.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Set when delivery stops for good (about a day of failures, or a message that cannot be built).
+    given_up_at: Mapped[datetime | None] = mapped_column(index=True)

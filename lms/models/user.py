@@ -59,8 +59,12 @@ class User(UserMixin, Base):
     def is_active(self) -> bool:  # Flask-Login: inactive users cannot sign in
         return self.active
 
+    # Not a column: the key of the signed-in session this object was loaded for (lms.accounts.service).
+    session_key = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_token}"
+        """Flask-Login's id (in the session and remember-me cookies): user, password generation, session row."""
+        return f"{self.id}:{self.session_token}:{self.session_key or ''}"
 
     @property
     def is_admin(self) -> bool:
@@ -100,3 +104,19 @@ class AccountToken(Base):
     used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship()
+
+
+class UserSession(Base):
+    """One signed-in browser (cookie session or remember-me cookie); signing out ends this one only.
+
+    Its key is part of the Flask-Login id, so a copied cookie stops working once the row is ended.
+    """
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (UniqueConstraint("key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(43))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]

@@ -7,6 +7,7 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.accounts.forms import email_field, name_field
+from lms.forms import SingleLine, db_int
 from lms.partners.service import normalize_domain
 
 
@@ -18,13 +19,13 @@ def _domain_check(form, field) -> None:
 
 
 class PartnerForm(FlaskForm):
-    name = StringField("Organisation name", validators=[DataRequired("Enter the organisation's name."), Length(max=160)])
+    name = StringField("Organisation name", validators=[DataRequired("Enter the organisation's name."), Length(max=160), SingleLine()])
     web_domain = StringField(
         "Web domain", validators=[Optional(), Length(max=253), _domain_check],
         description="For example example.com. Used to spot duplicate lead claims.",
     )
-    tier_id = SelectField("Tier", coerce=int, validate_choice=True)
-    manager_id = SelectField("Partner manager", coerce=int, validate_choice=True)
+    tier_id = SelectField("Tier", coerce=db_int, validate_choice=True)
+    manager_id = SelectField("Partner manager", coerce=db_int, validate_choice=True)
     reason = TextAreaField(
         "Reason for a tier or manager change", validators=[Optional(), Length(max=500)],
         description="Required when the tier or the manager changes.",

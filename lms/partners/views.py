@@ -143,8 +143,8 @@ def invite(partner_id: int):
         except accounts.AccountError as error:
             getattr(form, error.field).errors.append(error.message)
         else:
-            db.commit()
-            flash(f"Invite sent to {user.email}. The link works for 7 days.", "success")
+            db.commit()  # user is None: the address has an account this manager may not know of; same answer
+            flash(f"Invite sent to {accounts.normalize_email(form.email.data)}. The link works for 7 days.", "success")
             return redirect(url_for("partners.detail", partner_id=partner.id))
     return _render_detail(partner, form, status=400)
 

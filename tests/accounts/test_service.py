@@ -113,3 +113,37 @@ def test_deactivate_signs_out_and_cannot_target_self(db, make):
     assert not user.active and user.session_token != token
     with pytest.raises(service.AccountError):
         service.set_active(db, admin, admin, False)
+
+
+def _reason(db, raw, purpose):
+    with pytest.raises(service.TokenInvalid) as error:
+        service.check_token(db, raw, purpose)
+    return error.value.reason
+
+
+def test_using_one_invite_link_ends_the_resent_one(app, db, make):
+    """Issue 9, item 3: a second link must not let whoever holds it set the password again."""
+    admin = make.admin()
+    user = service.invite_user(db, admin, email="twice@example.com", name="T", role="manager")
+    first, second = service.issue_token(db, user, "invite"), service.send_invite(db, admin, user)
+    service.accept_invite(db, first, name="T", password="a good long passphrase", timezone="UTC")
+    assert _reason(db, second, "invite") == "used"
+    with pytest.raises(service.TokenInvalid):
+        service.accept_invite(db, second, name="T", password="the attacker's passphrase", timezone="UTC")
+
+
+def test_using_one_reset_link_ends_the_others(app, db, make):
+    user = make.user("manager")
+    first, second = service.issue_token(db, user, "reset"), service.issue_token(db, user, "reset")
+    service.reset_password(db, second, "brand new passphrase")
+    assert _reason(db, first, "reset") == "used"
+    with pytest.raises(service.TokenInvalid):
+        service.reset_password(db, first, "the attacker's passphrase")
+    assert service.authenticate(db, user.email, "brand new passphrase") == user
+
+
+def test_changing_the_password_ends_outstanding_reset_links(app, db, make):
+    user = make.user("manager")
+    raw = service.issue_token(db, user, "reset")
+    service.change_password(db, user, make.PASSWORD, "another long passphrase")
+    assert _reason(db, raw, "reset") == "used"

@@ -174,3 +174,71 @@ def test_session_cookie_flags(client, make, db):
     response = client.post("/login", data={"email": user.email, "password": make.PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_mailed_links_use_base_url_not_the_request_host(app, client, make, db):
+    """Issue 9, item 2: a forged Host header must not reach the reset link in the mail."""
+    make.user("manager", email="host@example.com")
+    db.commit()
+    client.post("/password/forgot", data={"email": "host@example.com"}, headers={"Host": "evil.example"},
+                base_url="http://evil.example")
+    mail = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "host@example.com")).one()
+    assert "evil.example" not in mail.body_text and "evil.example" not in mail.body_html
+    assert app.config["BASE_URL"] + "/password/reset/" in mail.body_text
+
+
+def _copy_cookies(source, target, names=("session", "remember_token")):
+    for name in names:
+        cookie = source.get_cookie(name)
+        if cookie is not None:
+            target.set_cookie(name, cookie.value)
+
+
+def test_sign_out_ends_the_session_on_the_server(app, client, auth, make, db):
+    """Issue 9, item 8: cookies copied before POST /logout no longer open pages afterwards."""
+    user = make.user("partner", partner=make.partner())
+    db.commit()
+    client.post("/login", data={"email": user.email, "password": make.PASSWORD, "remember": "y"})
+    stolen_session, stolen_remember = app.test_client(), app.test_client()
+    _copy_cookies(client, stolen_session, ("session",))
+    _copy_cookies(client, stolen_remember, ("remember_token",))
+    assert stolen_session.get("/home").status_code == 200
+    assert stolen_remember.get("/home").status_code == 200
+    other_device = app.test_client()
+    other_device.post("/login", data={"email": user.email, "password": make.PASSWORD})
+    client.post("/logout")
+    assert client.get("/home").status_code == 302
+    assert stolen_session.get("/home").status_code == 302
+    fresh = app.test_client()
+    _copy_cookies(stolen_remember, fresh, ("remember_token",))
+    assert fresh.get("/home").status_code == 302
+    assert other_device.get("/home").status_code == 200  # signing out here leaves the other device signed in
+
+
+def _from(address):
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_wrong_passwords_from_ten_addresses_do_not_lock_out_an_eleventh(client, make, db):
+    """Issue 9, item 9: anyone could lock an account; now the limit is per (account, address) pair."""
+    user = make.user("manager", email="locked@example.com")
+    db.commit()
+    for n in range(10):
+        client.post("/login", data={"email": user.email, "password": "wrong wrong wrong"}, **_from(f"198.51.100.{n}"))
+    response = client.post("/login", data={"email": user.email, "password": make.PASSWORD}, **_from("203.0.113.7"))
+    assert response.status_code == 302
+
+
+def test_the_slow_per_account_limit_refuses_failed_addresses_but_not_a_new_one(app, client, make, db):
+    app.config["LOGIN_ACCOUNT_RATE_LIMIT"] = "5 per hour"
+    user = make.user("manager", email="slow@example.com")
+    db.commit()
+    for n in range(5):
+        client.post("/login", data={"email": user.email, "password": "wrong wrong wrong"}, **_from(f"198.51.100.{n}"))
+    again = client.post("/login", data={"email": user.email, "password": make.PASSWORD}, **_from("198.51.100.1"))
+    assert again.status_code == 429 and b"Too many attempts" in again.data
+    fresh_wrong = client.post("/login", data={"email": user.email, "password": "still wrong!"}, **_from("192.0.2.1"))
+    assert fresh_wrong.status_code == 200 and b"do not match" in fresh_wrong.data
+    assert client.post("/login", data={"email": user.email, "password": "x wrong"}, **_from("192.0.2.1")).status_code == 429
+    right = client.post("/login", data={"email": user.email, "password": make.PASSWORD}, **_from("192.0.2.99"))
+    assert right.status_code == 302

@@ -266,6 +266,25 @@ def test_partner_users_tick_off_only_their_own_steps(db, gold):
     assert [s.id for s in service.open_steps(db, partner.id)] == [ours.id]
 
 
+def test_a_foreign_step_id_is_refused_and_never_quoted(db, gold, make):
+    """Issue 9, item 10: a crafted done_steps list must not reach another organisation's step."""
+    partner, user, manager = gold
+    admin = make.admin()
+    summit = make.partner("gold", name="Summit")
+    summit_step = factories.next_step(db, factories.checkin(db, summit, status="held"), "Summit secret step")
+    own_step = factories.next_step(db, factories.checkin(db, partner, status="held"), "Our step")
+    service.complete_steps(db, admin, summit, [summit_step.id])  # done by the same admin, earlier
+    for ids in ([summit_step.id], [own_step.id, summit_step.id]):
+        with pytest.raises(service.CheckinError):
+            service.complete_steps(db, admin, partner, ids)
+    assert [s.id for s in service.open_steps(db, partner.id)] == [own_step.id]
+    events = db.scalars(select(AuditEvent.summary).where(AuditEvent.partner_id == partner.id)).all()
+    assert not any("Summit secret step" in summary for summary in events)
+    with pytest.raises(service.CheckinError):
+        service.record_adhoc(db, manager, partner, held_on=date(2026, 11, 20), done_step_ids=[summit_step.id],
+                             now=NOW)
+
+
 # --- support ----------------------------------------------------------------------------------------
 
 def test_gold_request_on_friday_afternoon_is_due_monday_noon(db, gold):

@@ -1,6 +1,6 @@
 from sqlalchemy import func, select
 
-from lms.models import AuditEvent, Partner, User
+from lms.models import AuditEvent, OutboxMessage, Partner, User
 
 
 def test_manager_sees_only_their_partners(client, auth, make, db):
@@ -116,3 +116,22 @@ def test_partner_home_shows_tier_support_and_sla(client, auth, make, db):
     assert "Anna Berg" in page and "+44 20 7946 0018" in page
     assert "Answer within 4 business hours" in page and "Europe/London" in page
     assert "Gold" in page
+
+
+def test_inviting_never_tells_a_manager_about_another_organisations_account(client, auth, make, db):
+    """Issue 9, item 11: the answer for an address registered elsewhere is the answer for a new one."""
+    manager = make.manager()
+    partner = make.partner(manager=manager)
+    elsewhere = make.partner(manager=make.manager(), name="Elsewhere Ltd")
+    make.user("partner", partner=elsewhere, email="known@example.com", name="Known Person")
+    db.commit()
+    auth.login_as(manager)
+    known = client.post(f"/partners/{partner.id}/invite", data={"name": "K", "email": "known@example.com"},
+                        follow_redirects=True)
+    fresh = client.post(f"/partners/{partner.id}/invite", data={"name": "F", "email": "fresh@example.com"},
+                        follow_redirects=True)
+    assert known.status_code == fresh.status_code == 200
+    assert "Invite sent to known@example.com" in known.get_data(as_text=True)
+    assert b"already exists" not in known.data and b"Elsewhere" not in known.data
+    assert db.scalar(select(User).where(User.email == "known@example.com")).partner_id == elsewhere.id
+    assert db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient == "known@example.com")) == 0
