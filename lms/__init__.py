@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     register_extensions(app, test_config)
     register_blueprints(app)
+    connect_signals()
     register_errors(app)
     register_commands(app)
     register_template_helpers(app)
@@ -68,6 +69,15 @@ def register_blueprints(app: Flask) -> None:
         if current_user.is_partner:
             return redirect(url_for("partners.home"))
         return redirect(url_for("partners.index"))
+
+
+def connect_signals() -> None:
+    """Each feature subscribes its receivers to lms/events.py signals (once; connecting again is a no-op)."""
+    from lms.bookings import connect_signals as bookings_signals
+    from lms.checkins import connect_signals as checkins_signals
+
+    bookings_signals()
+    checkins_signals()
 
 
 def register_errors(app: Flask) -> None:

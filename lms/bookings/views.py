@@ -25,6 +25,7 @@ from lms.bookings.forms import (
 from lms.bookings.ical import feed
 from lms.bookings.slots import group_by_day, local_start
 from lms.db import get_db, utcnow
+from lms.errors import DomainError
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
 
 AGENDA_DAYS = 28
@@ -231,9 +232,9 @@ def outcome(booking_id: int):
         try:
             service.record_outcome(db, current_user, booking, form.outcome.data, notes=form.notes.data,
                                    next_steps=form.next_steps.data)
-        except service.BookingError as error:
+        except DomainError as error:  # also a check-in receiver's refusal (events.checkin_call_held)
             db.rollback()
-            getattr(form, error.field).errors.append(error.message)
+            getattr(form, error.field or "outcome", form.outcome).errors.append(error.message)
         else:
             db.commit()
             flash("Outcome recorded." if form.outcome.data == "held"
@@ -330,7 +331,7 @@ def seat_outcome(seat_id: int):
     if form.validate_on_submit():
         try:
             service.record_seat_outcome(db, current_user, seat, form.outcome.data)
-        except service.BookingError as error:
+        except DomainError as error:  # also a receiver's refusal (events.kickoff_held)
             db.rollback()
             flash(error.message, "error")
         else:

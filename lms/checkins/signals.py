@@ -1,0 +1,38 @@
+"""What check-ins do when other features report something (receivers of lms/events.py signals)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lms import events
+from lms.checkins import service
+from lms.checkins.calendar import zone_of
+from lms.models import Booking, CheckIn, Partner, User
+
+
+def connect() -> None:
+    events.kickoff_held.connect(on_kickoff_held)
+    events.checkin_call_held.connect(on_checkin_call_held)
+
+
+def on_kickoff_held(_sender, *, db: Session, actor: User, partner: Partner, now: datetime, **_kwargs) -> None:
+    """A kickoff (call or group seat) was held: plan the partner's check-ins from its tier (idempotent)."""
+    service.plan_after_kickoff(db, actor, partner, now)
+
+
+def on_checkin_call_held(_sender, *, db: Session, actor: User, booking: Booking, now: datetime, **_kwargs) -> None:
+    """A check-in call was recorded held on the bookings pages: the planned check-in it was booked for is held.
+
+    After a no-show the check-in simply stays planned (still due) and can be booked again.
+    """
+    checkin = db.scalar(select(CheckIn).where(CheckIn.booking_id == booking.id, CheckIn.status == "planned"))
+    if checkin is None:
+        return
+    notes = booking.notes
+    if booking.next_steps:
+        notes = "\n\n".join(filter(None, [notes, f"Next steps: {booking.next_steps}"]))
+    service.record_checkin(db, actor, checkin, held_on=booking.starts_at.astimezone(zone_of(actor)).date(),
+                           notes=notes, now=now)
