@@ -11,6 +11,10 @@ from lms.models.partner import Partner
 from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
 from lms.models.tier import Tier
+from lms.models.survey import (
+    Survey, SurveyAnswer, SurveyFollowUp, SurveyInvitation, SurveyQuestion, SurveyResponse, SurveySettings,
+    SurveySuppression, SurveyVersion,
+)
 from lms.models.user import AccountToken, User
 
 __all__ = [
@@ -19,4 +23,6 @@ __all__ = [
     "Certificate", "CheckAnswer", "Course", "CourseAsset", "KnowledgeCheck", "LearningPathItem", "Lesson",
     "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
+    "Survey", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyQuestion", "SurveyResponse",
+    "SurveySettings", "SurveySuppression", "SurveyVersion",
 ]
