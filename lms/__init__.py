@@ -58,9 +58,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
+    from lms.surveys import bp as surveys_bp
 
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(surveys_bp)
 
     @app.get("/")
     def index():
@@ -75,9 +77,11 @@ def connect_signals() -> None:
     """Each feature subscribes its receivers to lms/events.py signals (once; connecting again is a no-op)."""
     from lms.bookings import connect_signals as bookings_signals
     from lms.checkins import connect_signals as checkins_signals
+    from lms.surveys import connect_signals as surveys_signals
 
     bookings_signals()
     checkins_signals()
+    surveys_signals()
 
 
 def register_errors(app: Flask) -> None:

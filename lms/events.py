@@ -56,3 +56,18 @@ def collect_panels(signal: NamedSignal, **kwargs: Any) -> list[Panel]:
     """Send `signal` and return the panels its receivers gave, in order."""
     panels = [panel for _receiver, panel in signal.send("page", **kwargs) if panel is not None]
     return sorted(panels, key=lambda panel: panel.order)
+
+
+# --- surveys ----------------------------------------------------------------------------------------
+#: The weekly overdue digest (check-ins' job) is being built. kwargs: db, now. A receiver returns a dict
+#: {manager_id: DigestSection} of other overdue work to put in that manager's digest (or None).
+overdue_digest_requested = portal.signal("overdue-digest-requested")
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """Plain lines another feature adds to a manager's weekly digest (rendered in text and HTML mail)."""
+
+    title: str
+    lines: list[str]
+    link: str
