@@ -58,8 +58,10 @@ def answer(token: str):
         try:
             response = service.submit_response(db, current_user, invitation, request.form.to_dict())
         except service.InvalidAnswers as error:
-            db.rollback()
+            db.rollback()  # expires what was loaded: load the survey again to show it with the messages
             errors = error.errors
+            invitation = service.load_invitation(db, current_user, token)
+            version = service.current_version(db, invitation.survey_id)
         except service.AlreadyAnswered:
             db.rollback()
             return _answered(service.load_invitation(db, current_user, token))
