@@ -147,7 +147,7 @@ def comments_query(scope: Scope, *, tier_id: int | None, band: str | None, surve
 
 
 def export_rows(db: Session, scope: Scope):
-    """Every answer in scope, one row each, oldest first (streamed for the CSV export)."""
+    """Every answer in scope, one row each, oldest first (one query, for the CSV export)."""
     query = (
         select(SurveyResponse.id, SurveyResponse.submitted_at, SurveyResponse.quarter, Survey.title, Partner.name,
                Tier.name, User.email, SurveyAnswer.position, SurveyAnswer.kind, SurveyAnswer.prompt,
@@ -161,7 +161,7 @@ def export_rows(db: Session, scope: Scope):
     )
     if scope.manager_id is not None:
         query = query.where(Partner.manager_id == scope.manager_id)
-    return db.execute(query.execution_options(yield_per=500))
+    return db.execute(query).all()
 
 
 def programme_figures(db: Session) -> tuple[NpsFigure, CsatFigure]:
