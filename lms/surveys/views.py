@@ -267,7 +267,7 @@ def edit(survey_id: int):
                 saved = service.save_questions(db, current_user, survey, form.title.data, form.active.data, questions)
             except service.SurveyError as error:
                 db.rollback()
-                form.title.errors.append(error.message) if error.field == "title" else flash(error.message, "error")
+                flash(error.message, "error")
             else:
                 db.commit()
                 flash(f"Saved as version {saved.number}.", "success")
