@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from lms.models.survey import QUESTION_KINDS
@@ -29,7 +30,7 @@ class SettingsForm(FlaskForm):
 
 
 class QuestionForm(Form):
-    kind = SelectField("Kind", choices=[("", "(no question)")] + list(QUESTION_KINDS.items()), default="",
+    kind = SelectField("Kind", choices=[SelectChoice("", "(no question)")] + [SelectChoice(k, v) for k, v in QUESTION_KINDS.items()], default="",
                        validators=[Optional()])
     prompt = StringField("Question", validators=[Optional(), Length(max=300), ONE_LINE])
     required = BooleanField("Required")

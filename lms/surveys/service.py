@@ -242,6 +242,10 @@ def save_questions(db: Session, actor: User, survey: Survey, title: str, active:
     """Change a survey. With answers on its current version a new version is made; old answers keep theirs."""
     if not questions:
         raise SurveyError("A survey needs at least one question.", field="questions")
+    texts = [title] + [q.prompt for q in questions] + [c for q in questions for c in q.choices]
+    if any("\x00" in text or "\n" in text or "\r" in text for text in texts):
+        raise SurveyError("Titles, questions and answers cannot hold line breaks or control characters.",
+                          field="questions")
     for question in questions:
         if question.kind == "choice" and len(question.choices) < 2:
             raise SurveyError("A single-choice question needs at least two answers, one per line.", field="questions")

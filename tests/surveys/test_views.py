@@ -160,3 +160,19 @@ def test_public_page_switch_and_minimum(client, db, make):
     db.commit()
     body = client.get("/satisfaction").get_data(as_text=True)
     assert "40.0" in body and "secret words" not in body
+
+
+def test_admin_edits_survey_and_bad_input_is_refused(client, auth, db, make):
+    admin = make.admin()
+    survey = sf.survey(db, "kickoff")
+    db.commit()
+    auth.login_as(admin)
+    data = {"title": "After your kickoff", "active": "y", "questions-0-kind": "csat",
+            "questions-0-prompt": "How was it?", "questions-0-required": "y",
+            "questions-1-kind": "choice", "questions-1-prompt": "Which part?", "questions-1-choices": "Slides\nDemo"}
+    assert client.post(f"/surveys/admin/{survey.id}", data=data).status_code == 302
+    bad = dict(data, **{"questions-0-prompt": "nul\x00byte"})
+    assert client.post(f"/surveys/admin/{survey.id}", data=bad).status_code == 400
+    one_choice = dict(data, **{"questions-1-choices": "Slides"})
+    assert "at least two answers" in client.post(f"/surveys/admin/{survey.id}", data=one_choice).get_data(as_text=True)
+    assert client.post("/surveys/admin", data={"min_days_between": "99999999999999", "nps_min_days": "60"}).status_code == 400
