@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_security(app)  # first: its request guard runs before every other hook, its converter serves every route
     register_extensions(app, test_config)
     register_blueprints(app)
+    connect_signals()
     register_errors(app)
     register_commands(app)
     register_template_helpers(app)
@@ -64,12 +65,13 @@ def register_blueprints(app: Flask) -> None:
     from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
-    from lms.leads import bp as leads_bp, connect_signals as connect_leads
+    from lms.leads import bp as leads_bp
+    from lms.surveys import bp as surveys_bp
 
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(surveys_bp)
     app.register_blueprint(leads_bp)
-    connect_leads()
 
     @app.get("/")
     def index():
@@ -82,6 +84,19 @@ def register_blueprints(app: Flask) -> None:
     @app.get("/favicon.ico")
     def favicon():  # browsers ask for it before reading the page's <link rel="icon">
         return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
+def connect_signals() -> None:
+    """Each feature subscribes its receivers to lms/events.py signals (once; connecting again is a no-op)."""
+    from lms.bookings import connect_signals as bookings_signals
+    from lms.checkins import connect_signals as checkins_signals
+    from lms.leads import connect_signals as leads_signals
+    from lms.surveys import connect_signals as surveys_signals
+
+    bookings_signals()
+    checkins_signals()
+    surveys_signals()
+    leads_signals()
 
 
 def register_errors(app: Flask) -> None:

@@ -12,6 +12,7 @@ from lms.courses.demo import load_course_demo
 from lms.leads.demo import load_lead_demo
 from lms.models import Partner, Tier, User
 from lms.partners import service as partners
+from lms.surveys.demo import load_survey_demo
 
 DEMO_PASSWORD = "portal-demo-2026"
 
@@ -62,5 +63,6 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
     load_booking_demo(db)
     book_demo_checkin_call(db)
     load_course_demo(db, admin, DEMO_PASSWORD)  # after `flask courses sync`; does nothing without courses
+    load_survey_demo(db)
     load_lead_demo(db)
     return people

@@ -19,10 +19,20 @@ from blinker import Namespace, NamedSignal
 portal = Namespace()
 
 # --- bookings ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AgreedStep:
+    """A next step agreed at a call (owner "partner" or "manager", text, due date or None), as signals carry it."""
+
+    owner: str
+    text: str
+    due_on: Any = None
+
+
 #: A partner's kickoff (1:1 call or group seat) was recorded held. kwargs: db, actor, partner, booking
-#: (the Booking, or None for a seat), seat (SessionSeat or None), users (partner users who attended), now.
+#: (the Booking, or None for a seat), seat (SessionSeat or None), users (partner users who attended),
+#: steps (AgreedStep list agreed at the call), now.
 kickoff_held = portal.signal("kickoff-held")
-#: A check-in call was recorded held on the bookings pages. kwargs: db, actor, booking, now.
+#: A check-in call was recorded held on the bookings pages. kwargs: db, actor, booking, steps (AgreedStep list), now.
 checkin_call_held = portal.signal("checkin-call-held")
 
 # --- check-ins --------------------------------------------------------------------------------------
@@ -57,6 +67,20 @@ def collect_panels(signal: NamedSignal, **kwargs: Any) -> list[Panel]:
     panels = [panel for _receiver, panel in signal.send("page", **kwargs) if panel is not None]
     return sorted(panels, key=lambda panel: panel.order)
 
+
+# --- surveys ----------------------------------------------------------------------------------------
+#: The weekly overdue digest (check-ins' job) is being built. kwargs: db, now. A receiver returns a dict
+#: {manager_id: DigestSection} of other overdue work to put in that manager's digest (or None).
+overdue_digest_requested = portal.signal("overdue-digest-requested")
+
+
+@dataclass(frozen=True)
+class DigestSection:
+    """Plain lines another feature adds to a manager's weekly digest (rendered in text and HTML mail)."""
+
+    title: str
+    lines: list[str]
+    link: str
 # --- leads --------------------------------------------------------------------------------------------
 #: A lead was created: a partner's registration (direction "in") or a manager's referral ("out").
 #: kwargs: db, actor, lead, outcome ("registered", "duplicate", "took_over", "split" or "offered"), now.

@@ -16,6 +16,7 @@ from tests.checkins import factories as checkin_factories
 from tests.courses.helpers import course_values
 from tests.leads.factories import foreign_values as lead_values
 from tests.factories import given_up_message
+from tests.surveys import factories as survey_factories
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -27,9 +28,10 @@ PUBLIC_ENDPOINTS = {
     "accounts.reset_password",
     "courses.certificate",  # the public certificate check: the unguessable code is the secret
     "favicon",  # a redirect to static/favicon.svg
+    "surveys.public",  # /satisfaction: figures only, and a 404 unless an admin switches it on
 }
 # Endpoints whose parameters are not organisation records (a token, a page number ...).
-NON_OBJECT_PARAMS = {"token", "filename"}
+NON_OBJECT_PARAMS = {"token", "filename", "step"}
 
 
 def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
@@ -50,7 +52,17 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values.update(course_values(db, other_user))
     values.update(lead_values(db, other_partner, other_user))
     values["message_id"] = given_up_message(db, other_user.email).id  # admin-only: everyone else gets 403
+    unhappy = survey_factories.response(db, other_user, 2, text="Zebra Secret Holdings is unhappy")
+    values["follow_up_id"] = service_follow_up_id(db, unhappy)
+    values["survey_id"] = unhappy.survey_id  # admin-only: everyone else gets 403
+    values["step"] = "contacted"
     return values
+
+
+def service_follow_up_id(db, response) -> int:
+    from lms.surveys.service import follow_up_for
+
+    return follow_up_for(db, response.id).id
 
 
 @pytest.fixture

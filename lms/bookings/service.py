@@ -17,7 +17,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from lms import audit
+from lms import audit, events
 from lms.bookings import ical
 from lms.bookings.slots import Rules, Slot, Window, compute_slots
 from lms.db import utcnow
@@ -504,7 +504,7 @@ def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, 
                    next_steps: str | None = None, steps: list | None = None, now: datetime | None = None) -> Booking:
     """The manager says how the call went: held (notes, next steps) or no_show (the partner may book again).
 
-    `steps` (check-ins' StepInput: owner, text, due) join the partner's one list of open next steps,
+    `steps` (`events.AgreedStep`: owner, text, due) join the partner's one list of open next steps,
     whichever call agreed them; `next_steps` is the text kept on the call (their summary when not given)."""
     now = now or utcnow()
     steps = [s for s in (steps or []) if (s.text or "").strip()]
@@ -531,35 +531,19 @@ def record_outcome(db: Session, actor: User, booking: Booking, outcome: str, *, 
         changes={"notes": booking.notes, "next_steps": booking.next_steps} if outcome == "held" else None,
     )
     if outcome == "held" and booking.kind == "kickoff":
-        kickoff_held(db, actor, booking.partner, now)
-        if steps:
-            _kickoff_steps(db, actor, booking, steps)
+        _send_kickoff_held(db, actor, booking.partner, now, booking=booking, steps=steps)
     if outcome == "held" and booking.kind == "checkin":
-        checkin_call_held(db, actor, booking, now, steps=steps)
+        events.checkin_call_held.send("bookings", db=db, actor=actor, booking=booking, now=now, steps=list(steps))
     return booking
 
 
-def _kickoff_steps(db: Session, actor: User, booking: Booking, steps: list) -> None:
-    # Imported here because the check-ins service imports this module to book check-in calls.
-    from lms.checkins import service as checkins
-    from lms.checkins.calendar import zone_of
-
-    try:
-        checkins.add_call_steps(db, actor, booking, steps, booking.starts_at.astimezone(zone_of(actor)).date())
-    except checkins.CheckinError as error:
-        raise BookingError(error.message, field="outcome") from None
-
-
-def kickoff_held(db: Session, actor: User, partner: Partner, held_at: datetime) -> None:
-    """Runs in the outcome's transaction when a partner's kickoff (call or group seat) is held.
-
-    CHECK-IN PLANNING HOOK (issue 6): the check-ins feature plans the partner's check-ins from here.
-    """
-    # Issue 6: plan the partner's check-ins from its tier (idempotent). Imported here because the
-    # check-ins service imports this module to book check-in calls.
-    from lms.checkins.service import plan_after_kickoff
-
-    plan_after_kickoff(db, actor, partner, held_at)
+def _send_kickoff_held(db: Session, actor: User, partner: Partner, now: datetime, *,
+                       booking: Booking | None = None, seat: SessionSeat | None = None, steps: list = ()) -> None:
+    """Tell whoever listens (check-in planning, surveys) that a partner's kickoff call or group seat was held."""
+    booker = booking.booked_by if booking is not None else seat.booked_by
+    users = [booker] if booker is not None and booker.active and booker.partner_id == partner.id else []
+    events.kickoff_held.send("bookings", db=db, actor=actor, partner=partner, booking=booking, seat=seat,
+                             users=users, steps=list(steps), now=now)
 
 
 def planned_checkin_of(db: Session, booking: Booking) -> CheckIn | None:
@@ -569,29 +553,13 @@ def planned_checkin_of(db: Session, booking: Booking) -> CheckIn | None:
     return db.scalar(select(CheckIn).where(CheckIn.booking_id == booking.id, CheckIn.status == "planned"))
 
 
-def checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime, steps: list = ()) -> None:
-    """A check-in call was recorded held here: the planned check-in it was booked for is held too.
-
-    After a no-show the check-in simply stays planned (still due) and can be booked again.
-    """
-    # Imported here because the check-ins service imports this module to book check-in calls.
-    from lms.checkins import service as checkins
-    from lms.checkins.calendar import zone_of
-
-    checkin = planned_checkin_of(db, booking)
-    if checkin is None:
-        return
-    notes = booking.notes
-    if booking.next_steps and not steps:
-        notes = "\n\n".join(filter(None, [notes, f"Next steps: {booking.next_steps}"]))
-    try:
-        checkins.record_checkin(db, actor, checkin, held_on=booking.starts_at.astimezone(zone_of(actor)).date(),
-                                notes=notes, steps=list(steps), now=now)
-    except checkins.CheckinError as error:
-        raise BookingError(error.message, field="outcome") from None
+def on_checkin_recorded(_sender, *, db: Session, actor: User, checkin: CheckIn, now: datetime, **_kwargs) -> None:
+    """Receiver of `events.checkin_recorded`: the call booked for that check-in is held too."""
+    if checkin.booking is not None:
+        mark_checkin_call_held(db, actor, checkin.booking, now)
 
 
-def checkin_recorded(db: Session, actor: User, booking: Booking, now: datetime) -> None:
+def mark_checkin_call_held(db: Session, actor: User, booking: Booking, now: datetime) -> None:
     """The check-in a call was booked for was recorded held on the check-ins pages: the call is held too."""
     _lock_call(db, booking)
     if booking.status != "booked" or booking.starts_at > now:
@@ -865,7 +833,7 @@ def record_seat_outcome(db: Session, actor: User, seat: SessionSeat, outcome: st
                else f"No-show at group session '{session.title}': may book another")
     audit.record(db, actor, f"booking.seat_{outcome}", seat, summary, partner_id=seat.partner_id)
     if outcome == "held":
-        kickoff_held(db, actor, seat.partner, now)
+        _send_kickoff_held(db, actor, seat.partner, now, seat=seat)
     return seat
 
 

@@ -10,6 +10,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from lms import events
 from lms.access import can_see_partner, load_partner, role_required
 from lms.bookings import bp, service
 from lms.bookings.forms import (
@@ -28,8 +29,8 @@ from lms.bookings.calendar_links import google_link, outlook_link
 from lms.bookings.ical import feed, invite
 from lms.bookings.picker import build_picker, parse_day
 from lms.bookings.slots import local_start
-from lms.checkins.service import StepInput
 from lms.db import get_db, utcnow
+from lms.errors import DomainError
 from lms.forms import zone_or_none, zone_or_utc
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
 
@@ -256,11 +257,11 @@ def outcome(booking_id: int):
         try:
             service.record_outcome(db, current_user, booking, form.outcome.data, notes=form.notes.data,
                                    next_steps=form.next_steps.data, steps=[
-                                       StepInput(row.owner.data, (row.text.data or "").strip(), row.due_on.data)
+                                       events.AgreedStep(row.owner.data, (row.text.data or "").strip(), row.due_on.data)
                                        for row in form.steps if (row.text.data or "").strip()])
-        except service.BookingError as error:
+        except DomainError as error:  # also a check-in receiver's refusal (events.checkin_call_held)
             db.rollback()
-            getattr(form, error.field).errors.append(error.message)
+            getattr(form, error.field or "outcome", form.outcome).errors.append(error.message)
         else:
             db.commit()
             flash("Outcome recorded." if form.outcome.data == "held"
@@ -357,7 +358,7 @@ def seat_outcome(seat_id: int):
     if form.validate_on_submit():
         try:
             service.record_seat_outcome(db, current_user, seat, form.outcome.data)
-        except service.BookingError as error:
+        except DomainError as error:  # also a receiver's refusal (events.kickoff_held)
             db.rollback()
             flash(error.message, "error")
         else:

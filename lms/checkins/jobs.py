@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from lms import events
 from lms.checkins import service
 from lms.checkins.calendar import days_off_of, today_for
 from lms.checkins.planning import working_days_before
@@ -72,18 +73,25 @@ def overdue_digest(db: Session, now: datetime) -> str:
     for checkin in open_checkins:
         if checkin.due_on < today_for(checkin.manager, now):
             by_manager[checkin.manager_id].append(checkin)
+    # Other features' overdue work (survey follow-ups ...) joins the same weekly mail.
+    extra: dict[int, list[events.DigestSection]] = defaultdict(list)
+    for _receiver, sections in events.overdue_digest_requested.send("checkins", db=db, now=now):
+        for manager_id, section in (sections or {}).items():
+            extra[manager_id].append(section)
     queued = 0
-    for manager_id, overdue in sorted(by_manager.items()):
+    for manager_id in sorted(set(by_manager) | set(extra)):
+        overdue = by_manager.get(manager_id, [])
         manager = db.get(User, manager_id)
         if not manager.active:
             continue
         today = today_for(manager, now)
         year, week, _ = today.isocalendar()
         contacts = service.last_contact(db, sorted({c.partner_id for c in overdue}), manager)
+        subject = f"{len(overdue)} overdue check-in(s), week {week}" if overdue else f"Overdue follow-ups, week {week}"
         queued += _queue(
-            db, manager.email, f"{len(overdue)} overdue check-in(s), week {week}", "checkin_overdue_digest",
+            db, manager.email, subject, "checkin_overdue_digest",
             f"checkin-overdue-digest:{manager.id}:{year}-W{week:02d}", manager=manager, overdue=overdue,
-            today=today, contacts=contacts, link=absolute_url("checkins.agenda"),
+            today=today, contacts=contacts, link=absolute_url("checkins.agenda"), sections=extra.get(manager_id, []),
         )
     return f"{queued} digest(s) queued"
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
-from lms import audit
+from lms import audit, events
 from lms.access import visible_partners
 from lms.bookings import service as bookings
 from lms.checkins.calendar import days_off_of, holidays_of, today_for, zone_of
@@ -387,8 +387,9 @@ def record_checkin(
         db.refresh(checkin)
         raise AlreadyRecorded(f"This check-in was already {checkin.status} by someone else; nothing was changed.")
     db.refresh(checkin)
-    if checkin.booking is not None:  # the call booked for it is held too (no-op when it already is)
-        bookings.checkin_recorded(db, actor, checkin.booking, now)
+    # The bookings feature marks the call booked for it held too (no-op when it already is).
+    events.checkin_recorded.send("checkins", db=db, actor=actor, checkin=checkin, now=now)
+    if checkin.booking is not None:
         _cancel_later_call(db, actor, checkin.booking, held_on, now)
     for step in clean_steps:
         db.add(NextStep(checkin_id=checkin.id, partner_id=partner.id, owner=step.owner, text=step.text,

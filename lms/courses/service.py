@@ -14,7 +14,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from lms import audit
+from lms import audit, events
 from lms.courses.render import normalise_text_answer
 from lms.db import utcnow
 from lms.errors import DomainError
@@ -239,6 +239,8 @@ def issue_certificate_if_complete(db: Session, user: User, course: Course) -> Ce
         certificate_link=absolute_url("courses.certificate", code=certificate.code),
         courses_link=absolute_url("courses.index"),
     )
+    events.certificate_issued.send("courses", db=db, user=user, course=course, certificate=certificate,
+                                   now=certificate.issued_at)
     return certificate
 
 

@@ -13,6 +13,10 @@ from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
 from lms.models.progress import CheckAttempt  # issue 15: every knowledge-check attempt kept
 from lms.models.tier import Tier
+from lms.models.survey import (
+    Survey, SurveyAnswer, SurveyFollowUp, SurveyInvitation, SurveyQuestion, SurveyResponse, SurveySettings,
+    SurveySuppression, SurveyVersion,
+)
 from lms.models.user import AccountToken, User
 from lms.models import indexes  # noqa: F401  (composite indexes of the list pages, issue 12)
 from lms.models.user import UserSession
@@ -25,5 +29,7 @@ __all__ = [
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
     "Lead", "LeadEvent", "LeadIdentity", "LeadSettings",
     "UserSession",
+    "Survey", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyQuestion", "SurveyResponse",
+    "SurveySettings", "SurveySuppression", "SurveyVersion",
 ]
 __all__ += ["CheckAttempt"]
