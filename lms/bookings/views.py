@@ -32,7 +32,7 @@ from lms.bookings.slots import local_start
 from lms.db import get_db, utcnow
 from lms.errors import DomainError
 from lms.forms import zone_or_none, zone_or_utc
-from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, User
+from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, Tier, User
 
 AGENDA_DAYS = 28
 
@@ -261,7 +261,9 @@ def outcome(booking_id: int):
                                        for row in form.steps if (row.text.data or "").strip()])
         except DomainError as error:  # also a check-in receiver's refusal (events.checkin_call_held)
             db.rollback()
-            getattr(form, error.field or "outcome", form.outcome).errors.append(error.message)
+            # A next step's problem (a check-in receiver's "steps") is shown with the outcome.
+            target = getattr(form, error.field, None) if error.field in ("notes", "next_steps") else form.outcome
+            target.errors.append(error.message)
         else:
             db.commit()
             flash("Outcome recorded." if form.outcome.data == "held"
@@ -509,9 +511,8 @@ def agenda():
 @role_required("manager")
 def new_session():
     db = get_db()
-    from lms.partners.service import tiers
-
-    group_capacity = next((t.group_capacity for t in tiers(db) if t.is_group_onboarding and t.group_capacity), 12)
+    tiers = db.scalars(select(Tier).order_by(Tier.rank))
+    group_capacity = next((t.group_capacity for t in tiers if t.is_group_onboarding and t.group_capacity), 12)
     form = GroupSessionForm(capacity=group_capacity)
     availability = service.get_availability(db, current_user.id)
     if availability is not None and not form.meeting_url.data:

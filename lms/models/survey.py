@@ -116,7 +116,7 @@ class SurveyInvitation(Base):
     reminded_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
 
-    survey: Mapped[Survey] = relationship(lazy="joined")
+    survey: Mapped[Survey] = relationship()
     user: Mapped[User] = relationship(lazy="raise")
     partner: Mapped[Partner] = relationship(lazy="raise")
 
@@ -214,8 +214,8 @@ class SurveyFollowUp(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     response: Mapped[SurveyResponse] = relationship(back_populates="follow_up", lazy="raise")
-    partner: Mapped[Partner] = relationship(lazy="joined")
-    manager: Mapped[User] = relationship(lazy="joined")
+    partner: Mapped[Partner] = relationship()
+    manager: Mapped[User] = relationship()
 
     def is_overdue(self, now: datetime) -> bool:
         return self.status != "resolved" and self.due_at < now

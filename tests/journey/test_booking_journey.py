@@ -78,7 +78,8 @@ def test_bad_day_values_are_ignored_never_a_server_error(client, auth, db, gold)
     partner, user, manager = gold
     db.commit()
     auth.login_as(user)
-    for value in ("2026-13-45", "yesterday", "\x00", "9" * 5000, "2026-02-30", "1900-01-01", ""):
+    assert client.get("/bookings/", query_string={"day": "\x00"}).status_code == 400  # the request guard
+    for value in ("2026-13-45", "yesterday", "9" * 5000, "2026-02-30", "1900-01-01", ""):
         response = client.get("/bookings/", query_string={"day": value})
         assert response.status_code == 200
         assert 'aria-current="date"' in response.get_data(as_text=True)

@@ -74,7 +74,6 @@ def test_bad_input_gets_a_message_beside_the_field_never_a_500(client, auth, tea
     auth.login_as(team["gold"])
     hostile = [
         {"company_name": "Acme\r\nBcc: x@example.com"},
-        {"company_name": "Acme\x00"},
         {"company_name": "x" * 100_000},
         {"domain": "not a domain"},
         {"domain": "http://[::1"},
@@ -89,12 +88,13 @@ def test_bad_input_gets_a_message_beside_the_field_never_a_500(client, auth, tea
         {"expected_close": "yesterday"},
         {"country": "Germany"},
         {"contact_email": "not-an-email"},
-        {"notes": "a\x00b"},
     ]
     for patch in hostile:
         response = client.post("/leads/new", data={**FORM, **patch})
         assert response.status_code in (400, 409), (patch, response.status_code)
         assert 'class="error"' in response.get_data(as_text=True), patch
+    # NUL bytes never reach the form: the request guard answers 400 for the whole request.
+    assert client.post("/leads/new", data={**FORM, "notes": "a\x00b"}).status_code == 400
     assert db.scalar(select(Lead.id)) is None
 
 
@@ -107,7 +107,8 @@ def test_other_post_routes_refuse_junk_without_a_500(client, auth, team, db):
     for action in ("decide", "close", "payout", "override"):
         response = client.post(f"/leads/{lead.id}/{action}", data=junk)
         assert response.status_code in (400, 409), (action, response.status_code)
-    assert client.get("/leads/?page=99999999999&partner_id=1e9&status=%00&tier=<x>").status_code == 200
+    assert client.get("/leads/?page=99999999999&partner_id=1e9&status=x&tier=<x>").status_code == 200
+    assert client.get("/leads/?status=%00").status_code == 400  # the request guard
     assert client.post("/leads/settings", data={"policy": "x"}).status_code == 403
 
 
