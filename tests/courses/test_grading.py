@@ -1,0 +1,207 @@
+"""Grading rules by example: typed answers, choices out of range, several learners, several courses.
+
+These are about what counts as right, wrong or refused, and whose answer and certificate is whose; the
+lesson page (what is shown after an answer) is tested in test_learning.py and test_views.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.courses import content, service
+from lms.models import Certificate, CheckAnswer, Course, LessonCompletion
+from tests.courses.helpers import course_source, create_course, right_answers
+
+LESSON = """---
+title: Finding things
+---
+
+Words about grep.
+
+```check
+id: which-tool
+kind: single
+question: Which tool searches inside files?
+choices: [find, grep, ls]
+correct: 2
+explanation: grep searches contents; find searches names.
+```
+
+```check
+id: all-filters
+kind: multiple
+question: Which of these read standard input?
+choices: [sort, cd, wc, mkdir]
+correct: [1, 3]
+explanation: sort and wc are filters.
+```
+
+```check
+id: acronym
+kind: text
+question: What does grep stand for?
+answers: ["global regular expression print", g/re/p]
+explanation: From the ed command g/re/p.
+```
+"""
+
+
+@pytest.fixture
+def lesson(db):
+    content.sync_course(db, course_source("grading", [LESSON]))
+    db.flush()
+    return db.scalar(select(Course).filter_by(slug="grading")).lessons[0]
+
+
+def form(lesson, single="1", multiple=("0", "2"), text="global regular expression print"):
+    """Form data for the three checks; the defaults are the right answers."""
+    single_check, multiple_check, text_check = lesson.checks
+    return {f"check_{single_check.id}": single, f"check_{multiple_check.id}": list(multiple),
+            f"check_{text_check.id}": text}
+
+
+def verdicts(graded):
+    return [g.correct for g in graded]
+
+
+def answer_of(db, user, check):
+    return db.scalar(select(CheckAnswer).where(CheckAnswer.user_id == user.id, CheckAnswer.check_id == check.id))
+
+
+# -- typed answers (kind: text) -------------------------------------------------------------------
+
+def test_a_typed_answer_is_right_whatever_its_case_and_spacing(db, make, lesson):
+    learner = make.partner_user()
+    graded = service.submit_answers(db, learner, lesson, form(lesson, text="  Global   REGULAR expression\tprint "))
+    assert verdicts(graded) == [True, True, True]
+    # Stored as typed, with the spacing tidied; the lesson is complete.
+    assert answer_of(db, learner, lesson.checks[2]).response == "Global REGULAR expression print"
+    assert db.scalar(select(LessonCompletion.id).where(LessonCompletion.user_id == learner.id)) is not None
+
+
+def test_any_accepted_typed_answer_is_right(db, make, lesson):
+    assert verdicts(service.submit_answers(db, make.partner_user(), lesson, form(lesson, text="G/RE/P")))[2] is True
+
+
+def test_a_wrong_typed_answer_is_wrong_and_completes_nothing(db, make, lesson):
+    learner = make.partner_user()
+    for typed in ("global regular expression", "grep", "global regular expression print please"):
+        graded = service.submit_answers(db, learner, lesson, form(lesson, text=typed))
+        assert verdicts(graded)[-1] is False  # the two choice checks were passed the first time
+    assert answer_of(db, learner, lesson.checks[2]).correct is False
+    assert db.scalar(select(func.count(LessonCompletion.id)).where(LessonCompletion.user_id == learner.id)) == 0
+
+
+def test_a_blank_typed_answer_is_refused_and_nothing_is_recorded(db, make, lesson):
+    learner = make.partner_user()
+    for blank in ("", "   \t ", None):
+        with pytest.raises(service.LearningError) as refused:
+            service.submit_answers(db, learner, lesson, form(lesson, text=blank))
+        assert refused.value.message == "Type your answer."
+        assert refused.value.field == f"check_{lesson.checks[2].id}"
+    assert db.scalar(select(func.count(CheckAnswer.id)).where(CheckAnswer.user_id == learner.id)) == 0
+
+
+def test_a_very_long_typed_answer_is_stored_cut_to_200_characters(db, make, lesson):
+    learner = make.partner_user()
+    service.submit_answers(db, learner, lesson, form(lesson, text="x" * 5000))
+    assert answer_of(db, learner, lesson.checks[2]).response == "x" * 200
+
+
+# -- choices --------------------------------------------------------------------------------------
+
+def test_choices_are_graded_by_position_and_multiple_needs_exactly_the_right_set(db, make, lesson):
+    learner = make.partner_user()
+    assert verdicts(service.submit_answers(db, learner, lesson, form(lesson, single="0", multiple=["0"]))) == [
+        False, False, True]
+    assert verdicts(service.submit_answers(db, learner, lesson, form(lesson, single="2", multiple=["0", "2", "3"]))) == [
+        False, False]  # the typed answer was passed already: only the open checks are graded
+    # Order and repeats do not matter; the set does.
+    assert verdicts(service.submit_answers(db, learner, lesson, form(lesson, single="1", multiple=["2", "0", "2"]))) == [
+        True, True]
+    assert answer_of(db, learner, lesson.checks[1]).response == [0, 2]
+
+
+@pytest.mark.parametrize("single, multiple", [
+    ("3", ["0"]),  # one past the last choice
+    ("7", ["0"]),
+    ("-1", ["0"]),
+    (["0", "1"], ["0"]),  # two choices on a single-answer check
+    ("1", ["0", "4"]),
+    ("1", ["-1", "0"]),
+    ("b", ["0"]),
+    ("1", ["0", "1.5"]),
+])
+def test_a_choice_that_is_not_shown_is_refused_and_nothing_is_recorded(db, make, lesson, single, multiple):
+    learner = make.partner_user()
+    with pytest.raises(service.LearningError) as refused:
+        service.submit_answers(db, learner, lesson, form(lesson, single=single, multiple=multiple))
+    assert refused.value.message == "Choose one of the answers shown."
+    assert db.scalar(select(func.count(CheckAnswer.id)).where(CheckAnswer.user_id == learner.id)) == 0
+
+
+def test_the_last_choice_and_the_first_are_accepted(db, make, lesson):
+    graded = service.submit_answers(db, make.partner_user(), lesson, form(lesson, single="2", multiple=["0", "3"]))
+    assert verdicts(graded) == [False, False, True]
+
+
+def test_no_choice_is_refused_with_a_message_for_its_kind(db, make, lesson):
+    learner = make.partner_user()
+    single_check, multiple_check, _ = lesson.checks
+    with pytest.raises(service.LearningError) as refused:
+        service.submit_answers(db, learner, lesson, form(lesson, single=""))
+    assert (refused.value.message, refused.value.field) == ("Choose an answer.", f"check_{single_check.id}")
+    with pytest.raises(service.LearningError) as refused:
+        service.submit_answers(db, learner, lesson, form(lesson, multiple=[]))
+    assert (refused.value.message, refused.value.field) == ("Choose at least one answer.", f"check_{multiple_check.id}")
+
+
+# -- whose answer, whose certificate --------------------------------------------------------------
+
+def test_two_people_answering_the_same_check_keep_their_own_answers(db, make, lesson):
+    ana, ben = make.partner_user(), make.partner_user()
+    service.submit_answers(db, ana, lesson, form(lesson, single="0"))
+    service.submit_answers(db, ben, lesson, form(lesson))
+    check = lesson.checks[0]
+    assert (answer_of(db, ana, check).response, answer_of(db, ana, check).correct) == ([0], False)
+    assert answer_of(db, ana, check).passed_at is None
+    assert (answer_of(db, ben, check).response, answer_of(db, ben, check).correct) == ([1], True)
+    # Ana still has her check open; Ben has none left.
+    assert service.open_checks(lesson, service.answers_for(db, ana, lesson)) == [check]
+    assert service.open_checks(lesson, service.answers_for(db, ben, lesson)) == []
+    service.submit_answers(db, ana, lesson, {f"check_{check.id}": "1"})
+    assert answer_of(db, ana, check).correct is True and answer_of(db, ben, check).response == [1]
+    assert db.scalar(select(func.count(CheckAnswer.id)).where(CheckAnswer.check_id == check.id)) == 2
+
+
+def test_two_learners_finishing_one_course_both_get_a_certificate(db, make):
+    course = create_course(db, "shared-course", lessons=2)
+    ana, ben = make.partner_user(), make.partner_user()
+    for learner in (ana, ben):
+        for lesson in course.lessons:
+            service.submit_answers(db, learner, lesson, right_answers(lesson))
+    holders = db.scalars(select(Certificate.user_id).where(Certificate.course_id == course.id))
+    assert sorted(holders) == sorted([ana.id, ben.id])
+
+
+def test_one_learner_finishing_two_courses_gets_two_certificates(db, make):
+    first, second = create_course(db, "first-course", lessons=1), create_course(db, "second-course", lessons=1)
+    learner = make.partner_user()
+    for course in (first, second):
+        service.submit_answers(db, learner, course.lessons[0], right_answers(course.lessons[0]))
+    earned = db.scalars(select(Certificate.course_id).where(Certificate.user_id == learner.id))
+    assert sorted(earned) == sorted([first.id, second.id])
+
+
+def test_no_certificate_until_every_lesson_is_done_and_only_one_after(db, make):
+    course = create_course(db, "two-lessons", lessons=2)
+    learner = make.partner_user()
+    first, second = course.lessons
+    service.submit_answers(db, learner, first, right_answers(first))
+    assert service.issue_certificate_if_complete(db, learner, course) is None
+    service.submit_answers(db, learner, second, right_answers(second))
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == learner.id))
+    assert (certificate.holder_name, certificate.course_title) == (learner.name, course.title)
+    assert service.issue_certificate_if_complete(db, learner, course) is None  # asked again: nothing new
+    assert db.scalar(select(func.count(Certificate.id)).where(Certificate.user_id == learner.id)) == 1
