@@ -4,6 +4,7 @@ The server runs on UTC; a request arrives as a UTC moment. Business hours are 09
 manager's wall clock, so a Berlin manager in June (UTC+2) opens at 07:00 UTC.
 """
 
+import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -102,14 +103,31 @@ def test_round_the_clock_counts_real_hours_from_any_zone():
 
 
 def test_bad_input_is_refused():
-    with pytest.raises(ValueError, match="negative"):
+    with pytest.raises(ValueError, match="^hours must not be negative$"):
         business_deadline(datetime(2026, 6, 9, 6, 0, tzinfo=UTC), -1, BERLIN)
-    with pytest.raises(ValueError, match="naive"):
+    with pytest.raises(ValueError, match="^naive datetime: give a timezone-aware moment$"):
         wallclock_deadline(datetime(2026, 6, 9, 6, 0), 2)
-    with pytest.raises(ValueError, match="naive"):
+    with pytest.raises(ValueError, match="^naive datetime: give a timezone-aware moment$"):
         business_time_between(datetime(2026, 6, 9, 6, 0), datetime(2026, 6, 9, 8, 0, tzinfo=UTC), BERLIN)
     with pytest.raises(ValueError, match="unknown SLA coverage 'weekly'"):
         sla_deadline("weekly", 2, datetime(2026, 6, 9, 6, 0, tzinfo=UTC), BERLIN)
+
+
+@pytest.fixture
+def server_clock_in_new_york(monkeypatch):
+    """The host's own zone (TZ) is not UTC; deadlines must still come back as UTC moments."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_deadlines_are_utc_whatever_the_servers_own_zone(server_clock_in_new_york):
+    arrived = datetime(2026, 6, 9, 6, 0, tzinfo=UTC)
+    business, always = sla_deadline("business", 4, arrived, BERLIN), sla_deadline("always", 2, arrived, BERLIN)
+    assert (business, always) == (datetime(2026, 6, 9, 11, 0, tzinfo=UTC), datetime(2026, 6, 9, 8, 0, tzinfo=UTC))
+    assert business.tzinfo is UTC and always.tzinfo is UTC
 
 
 def test_business_hours_text_names_the_zone():
