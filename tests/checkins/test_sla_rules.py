@@ -64,6 +64,9 @@ def test_business_time_is_zero_backwards_and_outside_hours():
 def test_zero_hours_at_five_oclock_is_due_at_once():
     friday_five = datetime(2026, 11, 27, 17, 0, tzinfo=LONDON)
     assert business_deadline(friday_five, 0, LONDON) == friday_five.astimezone(UTC)
+    # In Berlin in June, 17:00 is 15:00 UTC.
+    berlin_five = datetime(2026, 6, 12, 15, 0, tzinfo=UTC)
+    assert business_deadline(berlin_five, 0, BERLIN) == berlin_five
 
 
 def test_zero_hours_outside_business_hours_is_due_when_the_next_day_opens():
