@@ -6,11 +6,13 @@ lesson page (what is shown after an answer) is tested in test_learning.py and te
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import func, select
 
 from lms.courses import content, service
-from lms.models import Certificate, CheckAnswer, Course, LessonCompletion
+from lms.models import AuditEvent, Certificate, CheckAnswer, Course, LessonCompletion, OutboxMessage
 from tests.courses.helpers import course_source, create_course, right_answers
 
 LESSON = """---
@@ -205,3 +207,32 @@ def test_no_certificate_until_every_lesson_is_done_and_only_one_after(db, make):
     assert (certificate.holder_name, certificate.course_title) == (learner.name, course.title)
     assert service.issue_certificate_if_complete(db, learner, course) is None  # asked again: nothing new
     assert db.scalar(select(func.count(Certificate.id)).where(Certificate.user_id == learner.id)) == 1
+
+
+def test_the_record_of_answers_completion_and_certificate(db, make):
+    """What the partner's timeline, the audit log and the learner's inbox get when a course is finished."""
+    from datetime import datetime, timezone
+
+    # A zone whose date differs from UTC's right now, so the mail's date shows it used the learner's zone.
+    zone = "Pacific/Kiritimati" if datetime.now(timezone.utc).hour >= 10 else "Pacific/Pago_Pago"
+    course = create_course(db, "recorded", lessons=1, title="Recorded Course")
+    learner = make.partner_user(timezone=zone)
+    lesson = course.lessons[0]
+    service.submit_answers(db, learner, lesson, right_answers(lesson))
+    certificate = db.scalar(select(Certificate).where(Certificate.user_id == learner.id))
+    events = {e.action: e for e in db.scalars(select(AuditEvent).where(AuditEvent.actor_id == learner.id))}
+    answered, completed, issued = events["lesson.answered"], events["lesson.completed"], events["certificate.issued"]
+    assert answered.summary == f"{learner.name} answered 1 check(s) in “Lesson 1”: 1 correct"
+    assert (answered.object_type, answered.object_id, answered.partner_id) == ("lesson", lesson.id, None)
+    assert completed.summary == f"{learner.name} completed “Lesson 1” (Recorded Course)"
+    assert (completed.object_type, completed.object_id, completed.partner_id) == ("lesson", lesson.id, learner.partner_id)
+    assert issued.summary == f"{learner.name} earned the certificate for “Recorded Course”"
+    assert (issued.object_type, issued.object_id, issued.partner_id) == ("certificate", certificate.id, learner.partner_id)
+    assert certificate.course_version == course.version and certificate.issued_at is not None
+
+    (message,) = db.scalars(select(OutboxMessage).where(OutboxMessage.recipient == learner.email))
+    assert message.dedupe_key == f"certificate-issued:{certificate.id}"
+    local_day = certificate.issued_at.astimezone(ZoneInfo(zone)).strftime("%-d %B %Y")
+    assert f"earned its certificate ({local_day})" in message.body_text
+    assert f"/certificates/{certificate.code}" in message.body_text
+    assert "More courses and your learning path: http" in message.body_text and "/courses/" in message.body_text
