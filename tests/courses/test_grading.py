@@ -134,12 +134,15 @@ def test_choices_are_graded_by_position_and_multiple_needs_exactly_the_right_set
     ("1", ["-1", "0"]),
     ("b", ["0"]),
     ("1", ["0", "1.5"]),
+    ("1", [None, "x"]),
 ])
 def test_a_choice_that_is_not_shown_is_refused_and_nothing_is_recorded(db, make, lesson, single, multiple):
     learner = make.partner_user()
     with pytest.raises(service.LearningError) as refused:
         service.submit_answers(db, learner, lesson, form(lesson, single=single, multiple=multiple))
     assert refused.value.message == "Choose one of the answers shown."
+    bad = lesson.checks[0] if single != "1" else lesson.checks[1]
+    assert refused.value.field == f"check_{bad.id}"
     assert db.scalar(select(func.count(CheckAnswer.id)).where(CheckAnswer.user_id == learner.id)) == 0
 
 
@@ -151,15 +154,45 @@ def test_the_last_choice_and_the_first_are_accepted(db, make, lesson):
 def test_no_choice_is_refused_with_a_message_for_its_kind(db, make, lesson):
     learner = make.partner_user()
     single_check, multiple_check, _ = lesson.checks
-    with pytest.raises(service.LearningError) as refused:
-        service.submit_answers(db, learner, lesson, form(lesson, single=""))
-    assert (refused.value.message, refused.value.field) == ("Choose an answer.", f"check_{single_check.id}")
+    for nothing in ("", None, [], ["", None]):
+        with pytest.raises(service.LearningError) as refused:
+            service.submit_answers(db, learner, lesson, form(lesson, single=nothing))
+        assert (refused.value.message, refused.value.field) == ("Choose an answer.", f"check_{single_check.id}")
     with pytest.raises(service.LearningError) as refused:
         service.submit_answers(db, learner, lesson, form(lesson, multiple=[]))
     assert (refused.value.message, refused.value.field) == ("Choose at least one answer.", f"check_{multiple_check.id}")
 
 
 # -- whose answer, whose certificate --------------------------------------------------------------
+
+def test_a_first_answer_is_recorded_with_its_time_and_one_attempt(db, make, lesson):
+    learner = make.partner_user()
+    service.submit_answers(db, learner, lesson, form(lesson, single="0"))
+    wrong, right = answer_of(db, learner, lesson.checks[0]), answer_of(db, learner, lesson.checks[1])
+    assert (wrong.response, wrong.correct, wrong.attempts, wrong.passed_at) == ([0], False, 1, None)
+    assert wrong.answered_at is not None
+    assert (right.response, right.correct, right.attempts) == ([0, 2], True, 1) and right.passed_at is not None
+    assert service.open_checks(lesson, service.answers_for(db, learner, lesson)) == [lesson.checks[0]]
+
+
+def test_a_lesson_with_open_checks_cannot_be_marked_complete(db, make, lesson):
+    ana, ben = make.partner_user(), make.partner_user()
+    service.submit_answers(db, ana, lesson, form(lesson))  # Ana passes every check: her lesson is complete
+    for learner in (ben, ana):
+        if learner is ben:
+            with pytest.raises(service.LearningError) as refused:
+                service.complete_lesson(db, ben, lesson)
+            assert refused.value.message == "Answer the knowledge checks correctly to complete this lesson."
+        else:
+            assert service.complete_lesson(db, ana, lesson) is None  # already complete: nothing new
+    completion = db.scalar(select(LessonCompletion).where(LessonCompletion.user_id == ana.id))
+    assert (completion.lesson_id, completion.content_hash) == (lesson.id, lesson.content_hash)
+    assert completion.completed_at is not None
+    assert db.scalar(select(func.count(LessonCompletion.id)).where(LessonCompletion.user_id == ben.id)) == 0
+    with pytest.raises(service.LearningError) as refused:
+        service.submit_answers(db, ana, lesson, form(lesson))
+    assert refused.value.message == "You have already passed every check in this lesson."
+
 
 def test_two_people_answering_the_same_check_keep_their_own_answers(db, make, lesson):
     ana, ben = make.partner_user(), make.partner_user()
@@ -173,7 +206,8 @@ def test_two_people_answering_the_same_check_keep_their_own_answers(db, make, le
     assert service.open_checks(lesson, service.answers_for(db, ana, lesson)) == [check]
     assert service.open_checks(lesson, service.answers_for(db, ben, lesson)) == []
     service.submit_answers(db, ana, lesson, {f"check_{check.id}": "1"})
-    assert answer_of(db, ana, check).correct is True and answer_of(db, ben, check).response == [1]
+    assert answer_of(db, ana, check).correct is True and answer_of(db, ana, check).passed_at is not None
+    assert answer_of(db, ben, check).response == [1]
     assert db.scalar(select(func.count(CheckAnswer.id)).where(CheckAnswer.check_id == check.id)) == 2
 
 
