@@ -213,3 +213,18 @@ def situations(draw):
 def test_every_valid_slot_is_offered_and_nothing_else(situation):
     rules, busy, now = situation
     assert compute_slots(rules, busy, now) == reference_slots(rules, busy, now)
+
+
+def test_slots_are_utc_even_when_the_servers_own_zone_is_not(monkeypatch):
+    import time
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)  # the Berlin clock-change night is computed slot by slot
+        rules = Rules(zone="Europe/Berlin", slot_minutes=30, windows=(Window(6, 60, 5 * 60),), horizon_days=2)
+        slots = compute_slots(rules, [], now)
+        assert slots and all(s.starts_at.tzinfo is UTC and s.ends_at.tzinfo is UTC for s in slots)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
