@@ -60,3 +60,10 @@ bench: install-test
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
+
+# Mutation testing of the rule modules (mutmut 3, config in pyproject.toml [tool.mutmut]); slow, not part of CI.
+# MODULES=lms/checkins/sla.py for one module. Results and judged survivors: bench/README.md.
+.PHONY: mutation
+mutation: install-test
+	$(BIN)/pip install --quiet -e '.[test,mutation]'
+	$(BIN)/python bench/mutation.py $(MODULES)
