@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = {
     "accounts.accept_invite",
     "accounts.reset_password",
     "courses.certificate",  # the public certificate check: the unguessable code is the secret
+    "ops.healthz",  # load-balancer probes: JSON, no data
+    "ops.readyz",
 }
 # Endpoints whose parameters are not organisation records (a token, a page number ...).
 NON_OBJECT_PARAMS = {"token", "filename"}
