@@ -1,11 +1,12 @@
 # make run  - install into .venv, migrate the SQLite database, load demo data, serve on :5000
+# make serve-prod - gunicorn on PostgreSQL and Redis (SECRET_KEY, BASE_URL from the environment)
 # make test - install the test extras and run the suite on SQLite, then on PostgreSQL
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-sqlite test-postgres install install-test db demo bench clean
+.PHONY: run test test-sqlite test-postgres install install-test install-prod db demo bench clean serve-prod
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +20,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-prod: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[production]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-prod: $(VENV)/.installed-prod
 
 db: install
 	LMS_ENV=development $(BIN)/flask db upgrade
@@ -32,6 +38,11 @@ demo: db
 
 run: demo
 	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port 5000
+
+# gunicorn + PostgreSQL + Redis, as a vendor runs it (.ci/serve-prod): SECRET_KEY and BASE_URL from the
+# environment; local PostgreSQL/Redis are started when not running; migrations applied first.
+serve-prod: install-prod
+	.ci/serve-prod
 
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite
