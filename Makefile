@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-sqlite test-postgres install install-test install-prod db demo bench clean serve-prod
+.PHONY: run test test-sqlite test-postgres install install-test install-prod db demo bench clean serve-prod test-e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,7 @@ serve-prod: install-prod
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-e2e
 
 test-sqlite:
 	@echo "== tests on SQLite"
@@ -63,6 +64,12 @@ test-postgres:
 	  echo "SKIPPED: PostgreSQL tests (no TEST_DATABASE_URL and the local cluster could not be started)"; exit 0; \
 	fi; \
 	TEST_DATABASE_URL="$$url" $(BIN)/pytest
+
+# The whole journey in Debian's Chromium (Playwright, never a browser download) with axe-core on every page.
+# Screenshots land in tests/e2e/artifacts/. Without /usr/bin/chromium it is skipped, except in CI, where it fails.
+test-e2e: install-test
+	@echo "== end-to-end journey in Chromium"
+	E2E=1 $(BIN)/pytest tests/e2e -p no:randomly
 
 bench: install-test
 	$(BIN)/python bench/slots.py
