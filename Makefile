@@ -1,4 +1,5 @@
 # make run  - install into .venv, migrate the SQLite database, load demo data, serve on :5000 (PORT=5105 for another)
+# make serve-prod - gunicorn on PostgreSQL and Redis (SECRET_KEY, BASE_URL from the environment)
 # make test - install the test extras and run the suite on SQLite, then on PostgreSQL
 PYTHON ?= python3
 VENV   := .venv
@@ -6,7 +7,7 @@ PORT   ?= 5000
 BIN    := $(VENV)/bin
 export FLASK_APP := wsgi.py
 
-.PHONY: run test test-sqlite test-postgres install install-test db demo bench clean
+.PHONY: run test test-sqlite test-postgres install install-test install-prod db demo bench clean serve-prod test-e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,8 +21,13 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+$(VENV)/.installed-prod: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[production]'
+	touch $@
+
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
+install-prod: $(VENV)/.installed-prod
 
 db: install
 	LMS_ENV=development $(BIN)/flask db upgrade
@@ -34,9 +40,15 @@ demo: db
 run: demo
 	LMS_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# gunicorn + PostgreSQL + Redis, as a vendor runs it (.ci/serve-prod): SECRET_KEY and BASE_URL from the
+# environment; local PostgreSQL/Redis are started when not running; migrations applied first.
+serve-prod: install-prod
+	.ci/serve-prod
+
 test: install-test
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory test-e2e
 
 test-sqlite:
 	@echo "== tests on SQLite"
@@ -53,6 +65,12 @@ test-postgres:
 	  echo "SKIPPED: PostgreSQL tests (no TEST_DATABASE_URL and the local cluster could not be started)"; exit 0; \
 	fi; \
 	TEST_DATABASE_URL="$$url" $(BIN)/pytest
+
+# The whole journey in Debian's Chromium (Playwright, never a browser download) with axe-core on every page.
+# Screenshots land in tests/e2e/artifacts/. Without /usr/bin/chromium it is skipped, except in CI, where it fails.
+test-e2e: install-test
+	@echo "== end-to-end journey in Chromium"
+	E2E=1 $(BIN)/pytest tests/e2e -p no:randomly
 
 bench: install-test
 	$(BIN)/python bench/slots.py

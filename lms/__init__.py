@@ -36,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_errors(app)
     register_commands(app)
     register_template_helpers(app)
+    register_operations(app)
     return app
 
 
@@ -109,6 +110,15 @@ def register_commands(app: Flask) -> None:
     from lms.cli import register
 
     register(app)
+
+
+def register_operations(app: Flask) -> None:
+    """/healthz and /readyz for the load balancer; a request id and a JSON log line per request."""
+    from lms.ops import bp as ops_bp
+    from lms.ops import requestlog
+
+    app.register_blueprint(ops_bp)
+    requestlog.init_app(app)
 
 
 def register_template_helpers(app: Flask) -> None:

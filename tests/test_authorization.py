@@ -29,6 +29,8 @@ PUBLIC_ENDPOINTS = {
     "courses.certificate",  # the public certificate check: the unguessable code is the secret
     "favicon",  # a redirect to static/favicon.svg
     "surveys.public",  # /satisfaction: figures only, and a 404 unless an admin switches it on
+    "ops.healthz",  # load-balancer probes: JSON, no data
+    "ops.readyz",
 }
 # Endpoints whose parameters are not organisation records (a token, a page number ...).
 NON_OBJECT_PARAMS = {"token", "filename", "step"}

@@ -17,6 +17,8 @@ from tests.journey.fixtures import course_with_table  # noqa: F401  (fixture)
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+if not shutil.which(CHROMIUM) and os.environ.get("CI") == "true":
+    pytest.fail(f"Chromium is required in CI ({CHROMIUM} is missing; .ci/run installs it)", pytrace=False)
 pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
 BASE = "http://localhost"
 
