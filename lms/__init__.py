@@ -57,9 +57,11 @@ def register_blueprints(app: Flask) -> None:
     from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
+    from lms.dashboard import bp as dashboard_bp
 
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(dashboard_bp)
 
     @app.get("/")
     def index():
@@ -67,7 +69,7 @@ def register_blueprints(app: Flask) -> None:
             return redirect(url_for("accounts.login"))
         if current_user.is_partner:
             return redirect(url_for("partners.home"))
-        return redirect(url_for("partners.index"))
+        return redirect(url_for("dashboard.index"))
 
 
 def register_errors(app: Flask) -> None:
