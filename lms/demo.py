@@ -9,6 +9,7 @@ from lms.accounts import service as accounts
 from lms.bookings.demo import load_booking_demo
 from lms.checkins.demo import book_demo_checkin_call, load_checkin_demo
 from lms.courses.demo import load_course_demo
+from lms.dashboard.demo import load_dashboard_demo
 from lms.models import Partner, Tier, User
 from lms.partners import service as partners
 
@@ -58,4 +59,5 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
     load_booking_demo(db)
     book_demo_checkin_call(db)
     load_course_demo(db, admin, DEMO_PASSWORD)  # after `flask courses sync`; does nothing without courses
+    load_dashboard_demo(db, admin, DEMO_PASSWORD)
     return people

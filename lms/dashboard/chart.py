@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from lms.dashboard.service import Funnel
 
-WIDTH = 400
+WIDTH = 300
 BAR_HEIGHT = 26
-ROW_HEIGHT = 52  # label line + bar
+ROW_HEIGHT = 54  # label line + bar
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,6 @@ def funnel_bars(funnel: Funnel) -> tuple[list[Bar], int]:
         if step.count and width < 4:
             width = 4  # a stage with anyone in it stays visible
         top = i * ROW_HEIGHT
-        bars.append(Bar(step.label, step.count, step.percent_of_first, round((WIDTH - width) / 2, 1), top + 20,
-                        round(width, 1), top + 14, top + 20 + BAR_HEIGHT / 2 + 5))
+        bars.append(Bar(step.label, step.count, step.percent_of_first, round((WIDTH - width) / 2, 1), top + 22,
+                        round(width, 1), top + 16, top + 22 + BAR_HEIGHT / 2 + 5))
     return bars, len(funnel.steps) * ROW_HEIGHT

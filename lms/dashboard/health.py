@@ -66,7 +66,8 @@ def activity_part(f: PartnerFacts, now: datetime) -> Part:
     fraction = 1.0 if days <= FRESH_DAYS else max(0.0, 1 - (days - FRESH_DAYS) / (STALE_DAYS - FRESH_DAYS))
     what = {"sign_in": "sign-in", "lesson": "lesson", "call": "call"}.get(last.kind, last.kind.replace("_", " "))
     if days <= FRESH_DAYS:
-        return Part("activity", fraction, f"last {what} {days} day{'s' if days != 1 else ''} ago")
+        when = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+        return Part("activity", fraction, f"last {what} {when}")
     return Part("activity", fraction, f"no {_activity_words(f)} for {days} days (last: {what})")
 
 

@@ -178,3 +178,28 @@ def test_timeline_query_count_is_the_same_at_3_and_30_events(app, client, auth, 
     at_30 = _queries(app, lambda: client.get(f"/dashboard/partners/{big.id}"))
 
     assert at_3 == at_30
+
+
+def test_timeline_tells_each_event_once_at_the_time_it_happened(client, auth, team, db):
+    from datetime import date
+
+    from tests.courses.helpers import create_course
+    from tests.dashboard.factories import certificate, held_checkin
+
+    mine = team["mine"]
+    mia = next(u for u in mine.users if u.name == "Mia Mine")
+    kickoff(db, mine, utcnow().replace(year=2026, month=1, day=10, hour=9, minute=0))
+    db.add(AuditEvent(action="booking.kickoff_held", object_type="booking", partner_id=mine.id, summary="DUPLICATE"))
+    held_checkin(db, mine, date(2026, 2, 3), pulse=4)
+    certificate(db, mia, create_course(db, "timeline-course", lessons=1), utcnow().replace(year=2026, month=3, day=1))
+    db.commit()
+    auth.login_as(team["anna"])
+
+    page = client.get(f"/dashboard/partners/{mine.id}").get_data(as_text=True)
+
+    assert "DUPLICATE" not in page
+    order = [page.index(text) for text in (
+        "Mia Mine earned the certificate", "Mia Mine completed “Lesson 1”", "Check-in held", "Kickoff call held",
+        "Kickoff call booked", "Mia Mine was invited")]
+    assert order[0] < order[2] < order[3] < order[4]
+    assert "3 Feb 2026" in page and "10 Jan 2026" in page
