@@ -236,6 +236,28 @@ def select_rows(overview_: Overview, filters: Filters) -> list[PartnerRow]:
     return sorted(rows, key=SORTS.get(filters.sort, SORTS["health"])[1])
 
 
+@dataclass(frozen=True)
+class TierSatisfaction:
+    tier_name: str
+    partners: int
+    with_pulse: int
+    average_pulse: float | None
+    nps: int | None = None  # from surveys, when they are on this branch
+
+
+def satisfaction_by_tier(rows: list[PartnerRow]) -> list[TierSatisfaction]:
+    """Per tier: how many partners gave a pulse at their last check-in, and its average (no extra query)."""
+    by_tier: dict[str, list[PartnerRow]] = {}
+    for row in rows:
+        by_tier.setdefault(row.facts.tier_name, []).append(row)
+    result = []
+    for name, members in sorted(by_tier.items(), key=lambda item: item[1][0].facts.tier_id):
+        pulses = [r.facts.last_pulse for r in members if r.facts.last_pulse is not None]
+        result.append(TierSatisfaction(name, len(members), len(pulses),
+                                       round(sum(pulses) / len(pulses), 1) if pulses else None))
+    return result
+
+
 def managers(db: Session) -> list[User]:
     return list(db.scalars(select(User).where(User.role == "manager").order_by(User.name, User.id)))
 

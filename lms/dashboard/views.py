@@ -45,7 +45,8 @@ def index():
     return render_template(
         "dashboard/index.html", overview=overview, filters=filters, bars=bars, chart_width=WIDTH,
         chart_height=height, band_counts=band_counts, overdue=lists.overdue_checkins(db, ids, today),
-        support=lists.open_support_requests(db, ids), now=now, **_filter_choices(db),
+        support=lists.open_support_requests(db, ids), satisfaction=service.satisfaction_by_tier(overview.rows),
+        now=now, **_filter_choices(db),
     )
 
 

@@ -107,3 +107,18 @@ def test_schedule_checkin_puts_one_on_the_agenda_once(db, make):
     assert first.kind == "adhoc" and first.status == "planned" and first.due_on.weekday() < 5
     assert first.due_on > date.today()
     assert db.scalar(select(CheckIn.id).where(CheckIn.partner_id == partner.id, CheckIn.kind == "adhoc")) == first.id
+
+
+def test_satisfaction_by_tier_averages_the_latest_pulse(db, make):
+    now = utcnow()
+    manager = make.manager()
+    happy, unhappy, silent = (make.partner("gold", manager=manager) for _ in range(3))
+    held_checkin(db, happy, now.date() - timedelta(days=40), pulse=1)
+    held_checkin(db, happy, now.date() - timedelta(days=5), pulse=5)  # the latest counts
+    held_checkin(db, unhappy, now.date() - timedelta(days=5), pulse=2)
+    facts = _facts(db, happy, unhappy, silent, now=now)
+    rows = [service.PartnerRow(f, service.stage_of(f, now.date()), health.score(f, now)) for f in facts.values()]
+
+    (gold,) = service.satisfaction_by_tier(rows)
+
+    assert (gold.tier_name, gold.partners, gold.with_pulse, gold.average_pulse) == ("Gold", 3, 2, 3.5)
