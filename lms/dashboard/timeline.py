@@ -30,7 +30,7 @@ TOLD_BY_RECORDS = (
 GROUPS = {
     "user": "People", "sign_in": "Sign-in", "booking": "Calls", "group_session": "Calls", "checkin": "Check-ins",
     "checkins": "Check-ins", "next_step": "Check-ins", "support": "Support", "lesson": "Learning",
-    "certificate": "Learning", "partner": "Partner",
+    "certificate": "Learning", "partner": "Partner", "leads": "Leads", "survey": "Surveys",
 }
 
 

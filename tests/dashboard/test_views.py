@@ -203,3 +203,18 @@ def test_timeline_tells_each_event_once_at_the_time_it_happened(client, auth, te
         "Kickoff call booked", "Mia Mine was invited")]
     assert order[0] < order[2] < order[3] < order[4]
     assert "3 Feb 2026" in page and "10 Jan 2026" in page
+
+
+def test_timeline_is_paginated(client, auth, team, db):
+    for i in range(35):
+        db.add(AuditEvent(action="support.requested", object_type="supportrequest", partner_id=team["mine"].id,
+                          summary=f"Event number {i:02d}", occurred_at=utcnow() - timedelta(hours=i + 1)))
+    db.commit()
+    auth.login_as(team["anna"])
+
+    first = client.get(f"/dashboard/partners/{team['mine'].id}").get_data(as_text=True)
+    second = client.get(f"/dashboard/partners/{team['mine'].id}?page=2").get_data(as_text=True)
+
+    assert "Event number 00" in first and "Event number 34" not in first
+    assert 'rel="next"' in first
+    assert "Event number 34" in second and "Event number 00" not in second
