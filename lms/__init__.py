@@ -66,6 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
+    from lms.dashboard import bp as dashboard_bp
     from lms.leads import bp as leads_bp
     from lms.surveys import bp as surveys_bp
 
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(leads_bp)
+    app.register_blueprint(dashboard_bp)
 
     @app.get("/")
     def index():
@@ -80,7 +82,7 @@ def register_blueprints(app: Flask) -> None:
             return redirect(url_for("accounts.login"))
         if current_user.is_partner:
             return redirect(url_for("partners.home"))
-        return redirect(url_for("partners.index"))
+        return redirect(url_for("dashboard.index"))
 
     @app.get("/favicon.ico")
     def favicon():  # browsers ask for it before reading the page's <link rel="icon">

@@ -23,8 +23,9 @@ _STRING_VARS = (
     "MAIL_DEFAULT_SENDER",
     "PORTAL_NAME",
     "COURSES_DIR",
+    "DASHBOARD_HEALTH_WEIGHTS",
 )
-_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS")
+_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "DASHBOARD_DUST_DAYS")
 _BOOL_VARS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
@@ -61,6 +62,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # Dashboard: partner health weights ("activity=30,learning=25,rhythm=20,pipeline=15,satisfaction=10")
+        # and the days without activity after which a partner is "gathering dust".
+        "DASHBOARD_HEALTH_WEIGHTS": "activity=30,learning=25,rhythm=20,pipeline=15,satisfaction=10",
+        "DASHBOARD_DUST_DAYS": 30,
     }
 
 
@@ -111,4 +116,11 @@ def load_config(app, test_config: Mapping[str, Any] | None = None, environ: Mapp
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"] or "memory://"
     config["TESTING"] = env == "testing" or bool(config.get("TESTING"))
+    if isinstance(config.get("DASHBOARD_HEALTH_WEIGHTS"), str):
+        from lms.dashboard.health import parse_weights  # refuse a typo at start-up, not on the first page view
+
+        try:
+            config["DASHBOARD_HEALTH_WEIGHTS"] = parse_weights(config["DASHBOARD_HEALTH_WEIGHTS"])
+        except ValueError as error:
+            raise ConfigError(str(error)) from None
     app.config.from_mapping(config)

@@ -437,6 +437,39 @@ def record_adhoc(
                           done_step_ids=done_step_ids, now=now)
 
 
+ADHOC_LEAD_DAYS = 7  # a check-in scheduled from the dashboard is due about a week later
+
+
+def schedule_adhoc(db: Session, actor: User, partner: Partner, now: datetime | None = None) -> tuple[CheckIn, bool]:
+    """Put an ad hoc check-in on the manager's agenda (due in about a week, on a working day), unless one is
+    already planned within two weeks. Returns (the check-in, whether it is new); a double click makes one."""
+    now = now or utcnow()
+    _check_runs_it(actor, partner)
+    manager = partner.manager
+    today = today_for(manager, now)
+    soon = db.scalar(
+        select(CheckIn).where(CheckIn.partner_id == partner.id, CheckIn.status == "planned",
+                              CheckIn.due_on <= today + timedelta(days=14)).order_by(CheckIn.due_on).limit(1)
+    )
+    if soon is not None:
+        return soon, False
+    first = today + timedelta(days=ADHOC_LEAD_DAYS)
+    off = days_off_of(db, manager, first, first + timedelta(days=14))
+    due_on = next((d for d in (first + timedelta(days=n) for n in range(15)) if d.weekday() < 5 and d not in off), first)
+    checkin = CheckIn(partner_id=partner.id, manager_id=partner.manager_id, kind="adhoc", due_on=due_on,
+                      status="planned")
+    try:
+        with db.begin_nested():
+            db.add(checkin)
+    except IntegrityError:  # the same click a moment ago
+        existing = db.scalar(select(CheckIn).where(CheckIn.partner_id == partner.id, CheckIn.kind == "adhoc",
+                                                   CheckIn.due_on == due_on))
+        return existing, False
+    audit.record(db, actor, "checkin.scheduled", checkin, f"Ad hoc check-in scheduled for {due_on:%-d %b %Y}",
+                 partner_id=partner.id)
+    return checkin, True
+
+
 def skip_checkin(db: Session, actor: User, checkin: CheckIn, reason: str, now: datetime | None = None) -> CheckIn:
     now = now or utcnow()
     _check_runs_it(actor, checkin.partner)

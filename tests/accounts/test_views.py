@@ -38,7 +38,7 @@ def test_login_redirects_by_role_and_only_to_local_next(client, auth, make, db):
         client.post("/logout")
     response = client.post("/login?next=/partners/", data={"email": manager.email, "password": make.PASSWORD})
     assert response.headers["Location"] == "/partners/"
-    assert client.get("/").headers["Location"] == "/partners/"
+    assert client.get("/").headers["Location"] == "/dashboard/"  # managers land on the dashboard
 
 
 def test_sign_in_is_throttled_per_account(client, make, db):
