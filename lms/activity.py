@@ -28,7 +28,17 @@ from typing import Any, Callable, Collection, Iterable
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
-from lms.models import Booking, CheckIn, GroupSession, Lesson, LessonCompletion, SessionSeat, User
+from lms.models import (
+    Booking,
+    CheckIn,
+    GroupSession,
+    Lead,
+    Lesson,
+    LessonCompletion,
+    SessionSeat,
+    SurveyResponse,
+    User,
+)
 
 # Human words for each kind, for pages that name the source ("no sign-in for 41 days").
 KIND_LABELS = {
@@ -36,6 +46,8 @@ KIND_LABELS = {
     "lesson": "lesson completed",
     "call": "call",
     "checkin": "check-in held",
+    "lead": "lead registered",
+    "survey": "survey answered",
 }
 
 
@@ -149,6 +161,24 @@ def checkins_held(db: Session, partner_ids: Any) -> list[Row]:
     return [(r.partner_id, _noon_utc(r.at), _checkin_label(r.kind)) for r in rows]
 
 
+def leads_registered(db: Session, partner_ids: Any) -> list[Row]:
+    """Leads the partner registered with the vendor (not the ones a manager referred to it)."""
+    rows = _latest(
+        db, Lead.partner_id, Lead.registered_at, [Lead.company_name],
+        [_ids_filter(Lead.partner_id, partner_ids), Lead.direction == "in"], Lead,
+    )
+    return [(r.partner_id, _as_utc(r.at), f"Lead “{r.company_name}” registered") for r in rows]
+
+
+def survey_answers(db: Session, partner_ids: Any) -> list[Row]:
+    rows = _latest(
+        db, SurveyResponse.partner_id, SurveyResponse.submitted_at, [User.name],
+        [_ids_filter(SurveyResponse.partner_id, partner_ids)],
+        SurveyResponse.__table__.join(User, User.id == SurveyResponse.user_id),
+    )
+    return [(r.partner_id, _as_utc(r.at), f"{r.name} answered a survey") for r in rows]
+
+
 def _checkin_label(kind: str) -> str:
     return {"qbr": "Quarterly business review held", "adhoc": "Ad hoc check-in held"}.get(kind, "Check-in held")
 
@@ -160,12 +190,14 @@ def _noon_utc(day: date | str) -> datetime:
     return datetime.combine(day, time(12), tzinfo=timezone.utc)
 
 
-# kind -> the sources of that kind. Surveys and leads add theirs: SOURCES["survey"] = [survey_answers].
+# kind -> the sources of that kind; a new kind of activity adds one entry.
 SOURCES: dict[str, list[Source]] = {
     "sign_in": [sign_ins],
     "lesson": [lesson_completions],
     "call": [calls, seats],
     "checkin": [checkins_held],
+    "lead": [leads_registered],
+    "survey": [survey_answers],
 }
 
 

@@ -2,8 +2,8 @@
 
 `partner_facts(db, partner_ids, now)` takes a SELECT of partner ids (the visible, filtered partners)
 and returns `{partner_id: PartnerFacts}`; its query count does not depend on how many partners there
-are. Each stage of the funnel and each part of partner health reads one fact function below, so a
-feature that lands later (leads, surveys) adds one function and one field.
+are. Each stage of the funnel and each part of partner health reads one fact function below (leads
+and surveys included), so a feature that lands later adds one function and one field.
 """
 
 from __future__ import annotations
@@ -22,14 +22,18 @@ from lms.models import (
     CheckIn,
     Course,
     GroupSession,
+    Lead,
     LearningPathItem,
     Partner,
     SessionSeat,
+    SurveyAnswer,
+    SurveyResponse,
     Tier,
     User,
 )
 
 ACTIVE_DAYS = 90  # "active": a won lead or a held check-in within this many days
+PIPELINE_DAYS = 365  # leads registered and won, and NPS answers, count over the last year
 
 
 @dataclass
@@ -56,12 +60,13 @@ class PartnerFacts:
     overdue_checkins: int = 0
     oldest_overdue_on: date | None = None
     last_pulse: int | None = None
-    # Leads and surveys (None until those features exist on this branch).
+    # Leads and surveys.
     first_lead_at: datetime | None = None
     last_won_at: datetime | None = None
     leads_registered: int | None = None
     leads_won: int | None = None
     nps: int | None = None
+    nps_counts: tuple[int, int, int] = (0, 0, 0)  # promoters, passives, detractors (last year)
     activity: dict[str, Activity] = field(default_factory=dict)
 
     @property
@@ -186,6 +191,45 @@ def _pulse(db: Session, partner_ids: Select, facts: dict[int, PartnerFacts]) -> 
         facts[partner_id].last_pulse = pulse
 
 
+def _leads(db: Session, partner_ids: Select, facts: dict[int, PartnerFacts], now: datetime) -> None:
+    """First lead registered, leads registered and won in the last year, the latest win."""
+    since = now - timedelta(days=PIPELINE_DAYS)
+    incoming = Lead.direction == "in"
+    won = Lead.status == "won"
+    for f in facts.values():
+        f.leads_registered, f.leads_won = 0, 0  # measured: the leads feature is here
+    for partner_id, first, registered, won_count, last_won in db.execute(
+        select(Lead.partner_id, func.min(case((incoming, Lead.registered_at))),
+               func.sum(case((and_(incoming, Lead.registered_at >= since), 1), else_=0)),
+               func.sum(case((and_(won, Lead.closed_at >= since), 1), else_=0)),
+               func.max(case((won, Lead.closed_at))))
+        .where(_in(Lead.partner_id, partner_ids)).group_by(Lead.partner_id)
+    ):
+        f = facts[partner_id]
+        f.first_lead_at, f.last_won_at = _as_utc(first), _as_utc(last_won)
+        f.leads_registered, f.leads_won = registered or 0, won_count or 0
+
+
+def _nps(db: Session, partner_ids: Select, facts: dict[int, PartnerFacts], now: datetime) -> None:
+    """NPS of the partner's answers in the last year: promoters (9-10) minus detractors (0-6), in percent."""
+    since = now - timedelta(days=PIPELINE_DAYS)
+    score = SurveyAnswer.score
+    for partner_id, promoters, passives, detractors in db.execute(
+        select(SurveyResponse.partner_id, func.sum(case((score >= 9, 1), else_=0)),
+               func.sum(case((and_(score >= 7, score <= 8), 1), else_=0)), func.sum(case((score <= 6, 1), else_=0)))
+        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+        .where(_in(SurveyResponse.partner_id, partner_ids), SurveyAnswer.kind == "nps",
+               SurveyAnswer.score.is_not(None), SurveyResponse.submitted_at >= since)
+        .group_by(SurveyResponse.partner_id)
+    ):
+        counts = (promoters or 0, passives or 0, detractors or 0)
+        total = sum(counts)
+        if total:
+            f = facts[partner_id]
+            f.nps_counts = counts
+            f.nps = round(100 * (counts[0] - counts[2]) / total)
+
+
 def _as_date(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
@@ -203,6 +247,8 @@ def partner_facts(db: Session, partner_ids: Select, now: datetime) -> dict[int, 
     _required_path(db, partner_ids, facts)
     _checkins(db, partner_ids, facts, now.date())
     _pulse(db, partner_ids, facts)
+    _leads(db, partner_ids, facts, now)
+    _nps(db, partner_ids, facts, now)
     for partner_id, by_kind in activity_by_kind(db, partner_ids).items():
         if partner_id in facts:
             facts[partner_id].activity = by_kind

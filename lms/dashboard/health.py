@@ -23,6 +23,7 @@ PART_LABELS = {
 DEFAULT_WEIGHTS = {"activity": 30, "learning": 25, "rhythm": 20, "pipeline": 15, "satisfaction": 10}
 FRESH_DAYS = 7  # activity this recent counts in full
 STALE_DAYS = 60  # activity this old (or none) counts nothing; linear in between
+ACTIVITY_WORDS = "sign-in, lesson, lead, survey answer or call"
 HEALTH_BANDS = {"low": (0, 49), "fair": (50, 74), "good": (75, 100)}
 
 
@@ -60,19 +61,16 @@ def _days(now: datetime, then: datetime) -> int:
 def activity_part(f: PartnerFacts, now: datetime) -> Part:
     recent = [a for kind, a in f.activity.items() if kind != "checkin"]  # what the partner did, not the manager
     if not recent:
-        return Part("activity", 0.0, "no sign-in, lesson or call yet")
+        return Part("activity", 0.0, f"no {ACTIVITY_WORDS} yet")
     last = max(recent, key=lambda a: a.at)
     days = _days(now, last.at)
     fraction = 1.0 if days <= FRESH_DAYS else max(0.0, 1 - (days - FRESH_DAYS) / (STALE_DAYS - FRESH_DAYS))
-    what = {"sign_in": "sign-in", "lesson": "lesson", "call": "call"}.get(last.kind, last.kind.replace("_", " "))
+    what = {"sign_in": "sign-in", "lesson": "lesson", "call": "call", "lead": "lead registered",
+            "survey": "survey answer"}.get(last.kind, last.kind.replace("_", " "))
     if days <= FRESH_DAYS:
         when = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
         return Part("activity", fraction, f"last {what} {when}")
-    return Part("activity", fraction, f"no {_activity_words(f)} for {days} days (last: {what})")
-
-
-def _activity_words(f: PartnerFacts) -> str:
-    return "sign-in, lesson or call"
+    return Part("activity", fraction, f"no {ACTIVITY_WORDS} for {days} days (last: {what})")
 
 
 def learning_part(f: PartnerFacts, now: datetime) -> Part:

@@ -1,7 +1,6 @@
 """The dashboard's short lists, each one query for its rows and one for its total, linking to its page.
 
-Lead conflicts, undecided registrations and detractor follow-ups join here when the leads and surveys
-features are on this branch (one function each, same shape: `(rows, total)`).
+Each list is one function of the same shape, `(rows, total)`.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from lms.dashboard.service import SHORT_LIST
-from lms.models import CheckIn, Partner, SupportRequest
+from lms.models import CheckIn, Lead, Partner, SupportRequest, SurveyFollowUp
 
 
 def _count(db: Session, stmt: Select) -> int:
@@ -36,5 +35,33 @@ def open_support_requests(db: Session, partner_ids: Select, limit: int = SHORT_L
         select(SupportRequest)
         .where(SupportRequest.partner_id.in_(partner_ids.scalar_subquery()), SupportRequest.answered_at.is_(None))
         .order_by(SupportRequest.due_at.is_(None), SupportRequest.due_at, SupportRequest.created_at, SupportRequest.id)
+    )
+    return list(db.scalars(stmt.limit(limit))), _count(db, stmt)
+
+
+def undecided_leads(db: Session, partner_ids: Select, limit: int = SHORT_LIST) -> tuple[list[Lead], int]:
+    """Registrations waiting for the manager's decision, conflicts first, then the oldest."""
+    stmt = (
+        select(Lead)
+        .where(Lead.partner_id.in_(partner_ids.scalar_subquery()), Lead.direction == "in",
+               Lead.status == "registered")
+        .order_by(Lead.conflict_with_id.is_(None), Lead.registered_at, Lead.id)
+    )
+    return list(db.scalars(stmt.limit(limit))), _count(db, stmt)
+
+
+def open_lead_conflicts(db: Session, partner_ids: Select) -> int:
+    """Open leads that met another partner's claim on the same prospect."""
+    return _count(db, select(Lead.id).where(
+        Lead.partner_id.in_(partner_ids.scalar_subquery()), Lead.conflict_with_id.is_not(None),
+        Lead.status.in_(("registered", "accepted"))))
+
+
+def detractor_follow_ups(db: Session, partner_ids: Select, limit: int = SHORT_LIST) -> tuple[list[SurveyFollowUp], int]:
+    """Unhappy survey answers not yet resolved, the nearest due date first."""
+    stmt = (
+        select(SurveyFollowUp)
+        .where(SurveyFollowUp.partner_id.in_(partner_ids.scalar_subquery()), SurveyFollowUp.status != "resolved")
+        .order_by(SurveyFollowUp.due_at, SurveyFollowUp.id)
     )
     return list(db.scalars(stmt.limit(limit))), _count(db, stmt)

@@ -107,7 +107,7 @@ STAGES: list[Stage] = [
     Stage("kickoff_booked", "Kickoff booked", kickoff_booked),
     Stage("kickoff_held", "Kickoff held", kickoff_held),
     Stage("path_complete", "Required path complete", path_complete),
-    # Stage("first_lead", "First lead registered", first_lead) joins here when leads are on this branch.
+    Stage("first_lead", "First lead registered", first_lead),
     Stage("active", "Active", active),
 ]
 STAGE_LABELS = {"": "Not invited yet", **{s.key: s.label for s in STAGES}}
@@ -242,19 +242,24 @@ class TierSatisfaction:
     partners: int
     with_pulse: int
     average_pulse: float | None
-    nps: int | None = None  # from surveys, when they are on this branch
+    nps: int | None = None  # promoters minus detractors, in percent, over the tier's answers of the last year
+    nps_answers: int = 0
 
 
 def satisfaction_by_tier(rows: list[PartnerRow]) -> list[TierSatisfaction]:
-    """Per tier: how many partners gave a pulse at their last check-in, and its average (no extra query)."""
+    """Per tier: NPS over the partners' survey answers, and the average pulse of their last check-in (no extra query)."""
     by_tier: dict[str, list[PartnerRow]] = {}
     for row in rows:
         by_tier.setdefault(row.facts.tier_name, []).append(row)
     result = []
     for name, members in sorted(by_tier.items(), key=lambda item: item[1][0].facts.tier_id):
         pulses = [r.facts.last_pulse for r in members if r.facts.last_pulse is not None]
+        promoters = sum(r.facts.nps_counts[0] for r in members)
+        detractors = sum(r.facts.nps_counts[2] for r in members)
+        answers = sum(sum(r.facts.nps_counts) for r in members)
         result.append(TierSatisfaction(name, len(members), len(pulses),
-                                       round(sum(pulses) / len(pulses), 1) if pulses else None))
+                                       round(sum(pulses) / len(pulses), 1) if pulses else None,
+                                       round(100 * (promoters - detractors) / answers) if answers else None, answers))
     return result
 
 

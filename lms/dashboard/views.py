@@ -46,6 +46,8 @@ def index():
         "dashboard/index.html", overview=overview, filters=filters, bars=bars, chart_width=WIDTH,
         chart_height=height, band_counts=band_counts, overdue=lists.overdue_checkins(db, ids, today),
         support=lists.open_support_requests(db, ids), satisfaction=service.satisfaction_by_tier(overview.rows),
+        leads=lists.undecided_leads(db, ids), conflicts=lists.open_lead_conflicts(db, ids),
+        follow_ups=lists.detractor_follow_ups(db, ids),
         now=now, **_filter_choices(db),
     )
 

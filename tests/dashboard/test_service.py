@@ -41,9 +41,10 @@ def test_funnel_counts_each_stage_only_after_the_one_before(db, make):
     funnel = service.funnel(list(facts.values()), now.date())
 
     counts = {step.key: step.count for step in funnel.steps}
-    assert counts == {"invited": 3, "kickoff_booked": 1, "kickoff_held": 1, "path_complete": 1, "active": 1}
-    assert [s.percent_of_previous for s in funnel.steps] == [None, 33, 100, 100, 100]
-    assert service.stage_of(facts[onboarded.id], now.date()) == "active"
+    assert counts == {"invited": 3, "kickoff_booked": 1, "kickoff_held": 1, "path_complete": 1, "first_lead": 0,
+                      "active": 0}
+    assert [s.percent_of_previous for s in funnel.steps] == [None, 33, 100, 100, 0, 0]
+    assert service.stage_of(facts[onboarded.id], now.date()) == "path_complete"  # no lead yet
     assert service.stage_of(facts[skipper.id], now.date()) == "invited"
     medians = {what: days for what, days, _ in funnel.medians}
     assert medians["Kickoff held to required path complete"] == 10.0
@@ -62,11 +63,11 @@ def test_health_explains_each_part_and_sums_to_the_score(db, make):
     result = health.score(_facts(db, partner, now=now)[partner.id], now)
 
     parts = {p.key: p for p in result.parts}
-    assert parts["activity"].reason == "no sign-in, lesson or call for 41 days (last: sign-in)"
+    assert parts["activity"].reason == "no sign-in, lesson, lead, survey answer or call for 41 days (last: sign-in)"
     assert parts["activity"].points < 0
     assert parts["rhythm"].reason == "1 check-in overdue, the oldest by 10 days"
     assert parts["satisfaction"].points == 0
-    assert not parts["pipeline"].measured
+    assert parts["pipeline"].reason == "no lead registered"
     assert not parts["learning"].measured  # the gold tier requires nothing in this test
     assert abs(result.score - (100 + sum(p.points for p in result.parts if p.measured))) <= 2  # rounding
 
