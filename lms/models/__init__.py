@@ -12,6 +12,8 @@ from lms.models.support import SupportRequest
 from lms.models.progress import Certificate, CheckAnswer, LessonCompletion
 from lms.models.tier import Tier
 from lms.models.user import AccountToken, User
+from lms.models.plan import Plan, PlanGoal, PlanRevision, QuietSpell
+from lms.models.workspace import AgendaItem, Document, DocumentVersion, Post, ThreadRead
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
@@ -19,4 +21,6 @@ __all__ = [
     "Certificate", "CheckAnswer", "Course", "CourseAsset", "KnowledgeCheck", "LearningPathItem", "Lesson",
     "LessonCompletion", "LessonVersion",
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
+    "Plan", "PlanGoal", "PlanRevision", "QuietSpell",
+    "AgendaItem", "Document", "DocumentVersion", "Post", "ThreadRead",
 ]
