@@ -61,6 +61,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
 
+    from lms import plans, workspace
+
+    for feature in (plans, workspace):
+        app.register_blueprint(feature.bp)
+        feature.connect_signals()
+
     @app.get("/")
     def index():
         if not current_user.is_authenticated:

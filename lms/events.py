@@ -56,3 +56,9 @@ def collect_panels(signal: NamedSignal, **kwargs: Any) -> list[Panel]:
     """Send `signal` and return the panels its receivers gave, in order."""
     panels = [panel for _receiver, panel in signal.send("page", **kwargs) if panel is not None]
     return sorted(panels, key=lambda panel: panel.order)
+
+
+# --- plans and workspace ----------------------------------------------------------------------------
+#: The check-in record form is being built. kwargs: db, user, partner, checkin (None for ad hoc), now. A receiver
+#: returns a `Panel` shown inside the form (the workspace's agenda, whose ticked boxes post `agenda_covered`).
+checkin_record_requested = portal.signal("checkin-record-requested")

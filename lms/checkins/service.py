@@ -15,7 +15,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lms import audit
+from lms import audit, events
 from lms.access import visible_partners
 from lms.bookings import service as bookings
 from lms.checkins.calendar import days_off_of, holidays_of, today_for, zone_of
@@ -337,7 +337,7 @@ def _check_steps(steps: list[StepInput], held_on: date) -> list[StepInput]:
 def record_checkin(
     db: Session, actor: User, checkin: CheckIn, *, held_on: date, notes: str | None = None,
     steps: list[StepInput] = (), pulse: int | None = None, done_step_ids: list[int] = (),
-    now: datetime | None = None,
+    now: datetime | None = None, agenda_covered: list[int] = (),
 ) -> CheckIn:
     """Mark a planned check-in held, with notes, agreed next steps, optional pulse; tick off open steps."""
     now = now or utcnow()
@@ -376,6 +376,8 @@ def record_checkin(
         summary += f", {done} earlier step(s) done"
     audit.record(db, actor, "checkin.held", checkin, summary, partner_id=partner.id,
                  changes={"held_on": held_on.isoformat(), "pulse": pulse})
+    events.checkin_recorded.send("checkins", db=db, actor=actor, checkin=checkin, now=now,
+                                 agenda_covered=list(agenda_covered))
     return checkin
 
 
@@ -393,7 +395,7 @@ def _cancel_later_call(db: Session, actor: User, call: Booking, held_on: date, n
 def record_adhoc(
     db: Session, actor: User, partner: Partner, *, held_on: date, notes: str | None = None,
     steps: list[StepInput] = (), pulse: int | None = None, done_step_ids: list[int] = (),
-    now: datetime | None = None,
+    now: datetime | None = None, agenda_covered: list[int] = (),
 ) -> CheckIn:
     """A check-in held outside the plan (a quick call, a visit): recorded like a planned one."""
     _check_runs_it(actor, partner)
@@ -405,7 +407,7 @@ def record_adhoc(
     except IntegrityError:
         raise CheckinError("An ad hoc check-in is already recorded for that day.") from None
     return record_checkin(db, actor, checkin, held_on=held_on, notes=notes, steps=steps, pulse=pulse,
-                          done_step_ids=done_step_ids, now=now)
+                          done_step_ids=done_step_ids, now=now, agenda_covered=agenda_covered)
 
 
 def skip_checkin(db: Session, actor: User, checkin: CheckIn, reason: str, now: datetime | None = None) -> CheckIn:

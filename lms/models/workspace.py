@@ -101,21 +101,18 @@ class ThreadRead(Base):
 
 
 class AgendaItem(Base):
-    """Something either side wants to discuss at the next check-in; open until a check-in covers it."""
+    """Something either side wants to discuss at the next check-in; open until a check-in covers it.
+
+    Behind-target goals and open next steps are proposed beside these automatically (computed, not stored)."""
 
     __tablename__ = "agenda_items"
     __table_args__ = (
-        CheckConstraint("source IN ('person', 'goal', 'step')", name="source_known"),
-        CheckConstraint("(covered_at IS NULL) = (covered_checkin_id IS NULL)", name="covered_has_checkin"),
-        # A proposal (a goal behind, an open step) is proposed once while open.
-        UniqueConstraint("partner_id", "proposal_key"),
+        CheckConstraint("covered_checkin_id IS NULL OR covered_at IS NOT NULL", name="covered_has_checkin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     text: Mapped[str] = mapped_column(String(300))
-    source: Mapped[str] = mapped_column(String(16), default="person")
-    proposal_key: Mapped[str | None] = mapped_column(String(80))
     added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     added_by_name: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -168,21 +168,17 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('partner_id', sa.Integer(), nullable=False),
     sa.Column('text', sa.String(length=300), nullable=False),
-    sa.Column('source', sa.String(length=16), nullable=False),
-    sa.Column('proposal_key', sa.String(length=80), nullable=True),
     sa.Column('added_by_id', sa.Integer(), nullable=True),
     sa.Column('added_by_name', sa.String(length=120), nullable=False),
     sa.Column('created_at', lms.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('carried_over', sa.Integer(), nullable=False),
     sa.Column('covered_at', lms.db.UTCDateTime(timezone=True), nullable=True),
     sa.Column('covered_checkin_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint("source IN ('person', 'goal', 'step')", name=op.f('ck_agenda_items_source_known')),
-    sa.CheckConstraint('(covered_at IS NULL) = (covered_checkin_id IS NULL)', name=op.f('ck_agenda_items_covered_has_checkin')),
+    sa.CheckConstraint('covered_checkin_id IS NULL OR covered_at IS NOT NULL', name=op.f('ck_agenda_items_covered_has_checkin')),
     sa.ForeignKeyConstraint(['added_by_id'], ['users.id'], name=op.f('fk_agenda_items_added_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['covered_checkin_id'], ['checkins.id'], name=op.f('fk_agenda_items_covered_checkin_id_checkins'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_agenda_items_partner_id_partners'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_items')),
-    sa.UniqueConstraint('partner_id', 'proposal_key', name=op.f('uq_agenda_items_partner_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agenda_items'))
     )
     with op.batch_alter_table('agenda_items', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agenda_items_partner_id'), ['partner_id'], unique=False)
