@@ -24,7 +24,7 @@ _STRING_VARS = (
     "PORTAL_NAME",
     "COURSES_DIR",
 )
-_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS")
+_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "QUIET_AFTER_DAYS", "QUIET_AT_RISK_DAYS")
 _BOOL_VARS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
@@ -60,6 +60,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        # plans: a partner with no sign-in, lesson, lead, survey answer or call for this many days gets a nudge;
+        # after QUIET_AT_RISK_DAYS its plan is marked at risk.
+        "QUIET_AFTER_DAYS": 30,
+        "QUIET_AT_RISK_DAYS": 60,
     }
 
 

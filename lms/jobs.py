@@ -36,11 +36,13 @@ class Job:
 def scheduled_jobs() -> list[Job]:
     """Every periodic job, in the order they run (planning before the reminders that read the plan)."""
     from lms.checkins import jobs as checkins
+    from lms.plans import nudge
 
     return [
         Job("checkins.plan", checkins.plan, "plan check-ins after held kickoffs; keep 12 months planned"),
         Job("checkins.reminders", checkins.reminders, "remind managers and partners 2 working days before"),
         Job("checkins.overdue_digest", checkins.overdue_digest, "weekly overdue digest per manager"),
+        Job("plans.quiet_partners", nudge.quiet_partners, "nudge partners quiet for 30 days; plan at risk after 60"),
     ]
 
 

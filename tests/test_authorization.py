@@ -14,6 +14,7 @@ from tests.bookings.factories import foreign_values as booking_values
 
 from tests.checkins import factories as checkin_factories
 from tests.courses.helpers import course_values
+from tests.workspace.factories import foreign_values as workspace_values
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -45,6 +46,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     checkin_factories.next_step(db, other_checkin, text="Zebra secret step")
     values["holiday_id"] = checkin_factories.holiday(db).id  # admin-only: everyone else gets 403
     values.update(course_values(db, other_user))
+    values.update(workspace_values(db, make, other_partner, other_user))  # plans and workspace
     return values
 
 
