@@ -19,7 +19,7 @@ def record_form_panel(sender, *, db: Session, user: User, partner: Partner, now:
     """The agenda inside the check-in record form: items to tick as covered, and the portal's proposals."""
     items = db.scalars(agenda.open_items(partner.id).limit(agenda.MAX_OPEN_ITEMS)).all()
     return Panel("workspace/_record_agenda.html",
-                 {"items": items, "proposals": agenda.proposals(db, partner.id, now), "partner": partner}, order=10)
+                 {"agenda_items": items, "proposals": agenda.proposals(db, partner.id, now), "partner": partner}, order=10)
 
 
 def home_panel(sender, *, db: Session, user: User, partner: Partner, now: datetime, **kwargs) -> Panel:

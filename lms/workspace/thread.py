@@ -71,7 +71,7 @@ def post_message(db: Session, actor: User, partner: Partner, body: str, now: dat
             continue
         queue_message(db, person.email, f"New message from {actor.name} ({partner.name})", "workspace_post",
                       dedupe_key=f"workspace-post:{post.id}:{person.id}", post=post, partner=partner,
-                      recipient=person, link=link)
+                      person=person, link=link)
     audit.record(db, actor, "workspace.posted", post, f"{actor.name} wrote in the conversation", partner_id=partner.id)
     return post
 

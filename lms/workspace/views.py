@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -20,8 +20,14 @@ def linkify_filter(text: str):
 
 
 def _too_big() -> bool:
-    limit = documents.MAX_UPLOAD_BYTES + 64 * 1024  # the file plus the form around it
+    """Refuse a body far over the limit before reading it (the service checks the file's exact size)."""
+    limit = current_app.config.get("WORKSPACE_MAX_UPLOAD_BYTES", documents.MAX_UPLOAD_BYTES) + 64 * 1024
     return (request.content_length or 0) > limit
+
+
+def _size_error() -> str:
+    limit = current_app.config.get("WORKSPACE_MAX_UPLOAD_BYTES", documents.MAX_UPLOAD_BYTES)
+    return f"Files can be at most {max(1, limit // (1024 * 1024))} MB."
 
 
 @bp.get("/")
@@ -61,7 +67,7 @@ def upload(partner_id: int):
     partner = load_partner(partner_id)
     if _too_big():
         form = UploadForm(formdata=None)
-        form.file.errors = ["Files can be at most 20 MB."]
+        form.file.errors = [_size_error()]
         return _partner_page(partner, upload_form=form, status=413)
     form = UploadForm()
     if form.validate_on_submit():
@@ -100,7 +106,7 @@ def new_version(document_id: int):
     doc = documents.load_document(db, current_user, document_id)
     if _too_big():
         form = VersionForm(formdata=None)
-        form.file.errors = ["Files can be at most 20 MB."]
+        form.file.errors = [_size_error()]
         return _document_page(doc, form, 413)
     form = VersionForm()
     if form.validate_on_submit():
@@ -153,7 +159,7 @@ def publish():
     db = get_db()
     if _too_big():
         form = ResourceForm(formdata=None)
-        form.file.errors = ["Files can be at most 20 MB."]
+        form.file.errors = [_size_error()]
         return _resources_page(form, 413)
     form = ResourceForm()
     form.tiers.choices = [(t.id, t.name) for t in db.scalars(select(Tier))]
