@@ -11,6 +11,7 @@ from lms.checkins.demo import book_demo_checkin_call, load_checkin_demo
 from lms.courses.demo import load_course_demo
 from lms.models import Partner, Tier, User
 from lms.partners import service as partners
+from lms.plans.demo import load_plans_demo
 
 DEMO_PASSWORD = "portal-demo-2026"
 
@@ -58,4 +59,5 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
     load_booking_demo(db)
     book_demo_checkin_call(db)
     load_course_demo(db, admin, DEMO_PASSWORD)  # after `flask courses sync`; does nothing without courses
+    load_plans_demo(db)  # partner admins, plans (one awaiting a signature, one review missed), workspaces
     return people

@@ -19,6 +19,15 @@ def linkify_filter(text: str):
     return thread.linkify(text or "")
 
 
+@bp.app_template_filter("filesize")
+def filesize_filter(size: int) -> str:
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
 def _too_big() -> bool:
     """Refuse a body far over the limit before reading it (the service checks the file's exact size)."""
     limit = current_app.config.get("WORKSPACE_MAX_UPLOAD_BYTES", documents.MAX_UPLOAD_BYTES) + 64 * 1024
