@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from lms.checkins.planning import add_months
 from lms.db import utcnow
-from lms.models import Document, Partner, Post, User
+from lms.models import CheckIn, Document, Partner, Post, User
 from lms.plans import service
 from lms.workspace import agenda, documents, thread
 
@@ -60,6 +60,8 @@ def load_plans_demo(db: Session) -> None:
                 service.sign_revision(db, manager, second)
             if email == "bronze@example.com":  # a review date that passed: flagged on agenda and home
                 plan.next_review_on = utcnow().date() - timedelta(days=5)
+                db.execute(update(CheckIn).where(CheckIn.partner_id == partner.id, CheckIn.kind == "review",
+                                                 CheckIn.status == "planned").values(due_on=plan.next_review_on))
         _workspace(db, partner, user, manager)
     admin = db.scalar(select(User).where(User.email == "admin@example.com"))
     if admin is not None and not db.scalar(select(Document.id).where(Document.partner_id.is_(None))):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,6 +13,9 @@ from lms.models import Partner, Plan
 from lms.pagination import page_arg, paginate
 from lms.plans import bp, goals, service
 from lms.plans.forms import PlanForm, StatusForm, WindDownForm
+
+# Ids in URLs fit the database's integer columns: a larger number is a 404, not a database error.
+ID = "int(max=2147483647)"
 
 
 @bp.get("/")
@@ -49,7 +50,7 @@ def _plan_page(partner: Partner, status_form=None, wind_form=None, status: int =
     return render_template("plans/plan.html", **context), status
 
 
-@bp.get("/partners/<int:partner_id>")
+@bp.get(f"/partners/<{ID}:partner_id>")
 @login_required
 def partner(partner_id: int):
     return _plan_page(load_partner(partner_id))[0]
@@ -64,7 +65,7 @@ def _form_for(latest) -> PlanForm:
     return PlanForm(period_starts_on=latest.period_starts_on, period_ends_on=latest.period_ends_on, **data)
 
 
-@bp.route("/partners/<int:partner_id>/edit", methods=["GET", "POST"])
+@bp.route(f"/partners/<{ID}:partner_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(partner_id: int):
     db = get_db()
@@ -92,7 +93,7 @@ def edit(partner_id: int):
     return render_template("plans/edit.html", partner=partner, form=form, latest=latest), 400 if form.errors else 200
 
 
-@bp.get("/revisions/<int:revision_id>")
+@bp.get(f"/revisions/<{ID}:revision_id>")
 @login_required
 def revision(revision_id: int):
     db = get_db()
@@ -104,7 +105,7 @@ def revision(revision_id: int):
                            previous=previous, changes=changes)
 
 
-@bp.post("/revisions/<int:revision_id>/sign")
+@bp.post(f"/revisions/<{ID}:revision_id>/sign")
 @login_required
 def sign(revision_id: int):
     db = get_db()
@@ -132,7 +133,7 @@ def _managed_plan(partner_id: int) -> tuple[Partner, Plan]:
     return partner, plan
 
 
-@bp.post("/partners/<int:partner_id>/status")
+@bp.post(f"/partners/<{ID}:partner_id>/status")
 @role_required("manager", "admin")
 def status(partner_id: int):
     db = get_db()
@@ -151,7 +152,7 @@ def status(partner_id: int):
     return _plan_page(partner, status_form=form, status=400)
 
 
-@bp.post("/partners/<int:partner_id>/wind-down")
+@bp.post(f"/partners/<{ID}:partner_id>/wind-down")
 @role_required("manager", "admin")
 def wind_down(partner_id: int):
     db = get_db()

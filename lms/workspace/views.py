@@ -13,6 +13,9 @@ from lms.pagination import page_arg, paginate
 from lms.workspace import agenda, bp, documents, team, thread
 from lms.workspace.forms import AgendaForm, InviteForm, PostForm, ResourceForm, UploadForm, VersionForm
 
+# Ids in URLs fit the database's integer columns: a larger number is a 404, not a database error.
+ID = "int(max=2147483647)"
+
 
 @bp.app_template_filter("linkify")
 def linkify_filter(text: str):
@@ -63,13 +66,13 @@ def _partner_page(partner: Partner, upload_form=None, agenda_form=None, status: 
     ), status
 
 
-@bp.get("/partners/<int:partner_id>")
+@bp.get(f"/partners/<{ID}:partner_id>")
 @login_required
 def partner(partner_id: int):
     return _partner_page(load_partner(partner_id))
 
 
-@bp.post("/partners/<int:partner_id>/documents")
+@bp.post(f"/partners/<{ID}:partner_id>/documents")
 @login_required
 def upload(partner_id: int):
     db = get_db()
@@ -102,13 +105,13 @@ def _document_page(document, form=None, status: int = 200):
                            form=form or VersionForm(), may_change=may_change), status
 
 
-@bp.get("/documents/<int:document_id>")
+@bp.get(f"/documents/<{ID}:document_id>")
 @login_required
 def document(document_id: int):
     return _document_page(documents.load_document(get_db(), current_user, document_id))
 
 
-@bp.post("/documents/<int:document_id>/versions")
+@bp.post(f"/documents/<{ID}:document_id>/versions")
 @login_required
 def new_version(document_id: int):
     db = get_db()
@@ -132,7 +135,7 @@ def new_version(document_id: int):
     return _document_page(doc, form, 400)
 
 
-@bp.get("/files/<int:version_id>")
+@bp.get(f"/files/<{ID}:version_id>")
 @login_required
 def download(version_id: int):
     db = get_db()
@@ -198,7 +201,7 @@ def _thread_page(partner: Partner, form=None, status: int = 200):
                            form=form or PostForm()), status
 
 
-@bp.route("/partners/<int:partner_id>/thread", methods=["GET", "POST"], endpoint="thread")
+@bp.route(f"/partners/<{ID}:partner_id>/thread", methods=["GET", "POST"], endpoint="thread")
 @login_required
 def thread_view(partner_id: int):
     db = get_db()
@@ -218,7 +221,7 @@ def thread_view(partner_id: int):
     return _thread_page(partner, form)
 
 
-@bp.post("/partners/<int:partner_id>/agenda")
+@bp.post(f"/partners/<{ID}:partner_id>/agenda")
 @login_required
 def add_agenda_item(partner_id: int):
     db = get_db()
@@ -243,7 +246,7 @@ def _team_page(partner: Partner, form=None, status: int = 200):
                            manage=team.may_manage_team(current_user, partner)), status
 
 
-@bp.route("/partners/<int:partner_id>/team", methods=["GET", "POST"], endpoint="team")
+@bp.route(f"/partners/<{ID}:partner_id>/team", methods=["GET", "POST"], endpoint="team")
 @login_required
 def team_view(partner_id: int):
     db = get_db()
@@ -266,7 +269,7 @@ def team_view(partner_id: int):
     return _team_page(partner, form)
 
 
-@bp.post("/people/<int:user_id>/active")
+@bp.post(f"/people/<{ID}:user_id>/active")
 @login_required
 def set_active(user_id: int):
     db = get_db()
@@ -283,7 +286,7 @@ def set_active(user_id: int):
     return redirect(url_for("workspace.team", partner_id=user.partner_id))
 
 
-@bp.post("/people/<int:user_id>/admin")
+@bp.post(f"/people/<{ID}:user_id>/admin")
 @role_required("manager", "admin")
 def set_admin(user_id: int):
     db = get_db()

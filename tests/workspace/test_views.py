@@ -60,3 +60,32 @@ def test_lists_use_the_same_number_of_queries_for_3_and_30_rows(client, auth, db
     db.commit()
     many = _count_queries(engine, lambda: client.get(address))
     assert few == many, (kind, few, many)
+
+
+def test_bad_input_on_workspace_forms_is_a_4xx_and_changes_nothing(client, auth, db, make):
+    import io
+
+    from sqlalchemy import func, select
+
+    from lms.models import AgendaItem, Document, User
+    from tests.workspace.factories import PDF
+
+    partner = make.partner("gold")
+    admin = partner_admin(db, make, partner)
+    db.commit()
+    auth.login_as(admin)
+    base = f"/workspace/partners/{partner.id}"
+    for title in ("Two\r\nlines", "nul\x00byte", "x" * 500, ""):
+        response = client.post(f"{base}/documents", data={"title": title, "file": (io.BytesIO(PDF), "a.pdf")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 400, title
+    assert client.post(f"{base}/documents", data={"title": "No file"}).status_code == 400
+    for text in ("a\nb", "nul\x00", "y" * 400, ""):
+        assert client.post(f"{base}/agenda", data={"text": text}).status_code == 400, text
+    for data in ({"name": "X", "email": "not-an-email"}, {"name": "", "email": "ok.person@example.com"},
+                 {"name": "N" * 500, "email": "ok.person@example.com"}):
+        assert client.post(f"{base}/team", data=data).status_code == 400, data
+    assert client.get("/workspace/files/999999999999999999999").status_code == 404
+    assert db.scalar(select(func.count(Document.id))) == 0
+    assert db.scalar(select(func.count(AgendaItem.id))) == 0
+    assert db.scalar(select(func.count(User.id)).where(User.email == "ok.person@example.com")) == 0
