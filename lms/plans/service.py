@@ -5,7 +5,6 @@ Functions flush and never commit; the view (or job) that calls them commits once
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -134,8 +133,15 @@ def _lock_plan(db: Session, plan_id: int) -> Plan:
 
 # --- writing ------------------------------------------------------------------------------------------
 
-def _first_review(partner: Partner, today: date, months: int) -> date:
-    return add_months(today, months)
+def _review_date(db: Session, partner: Partner, after: date, months: int) -> date:
+    """`months` after `after`; for a tier with quarterly business reviews, the next planned QBR (the review)."""
+    if partner.tier.quarterly_business_review:
+        qbr = db.scalar(select(func.min(CheckIn.due_on)).where(
+            CheckIn.partner_id == partner.id, CheckIn.kind == "qbr", CheckIn.status == "planned",
+            CheckIn.due_on > after))
+        if qbr is not None:
+            return qbr
+    return add_months(after, months)
 
 
 def start_plan(db: Session, actor: User, partner: Partner, now: datetime | None = None) -> Plan:
@@ -146,7 +152,7 @@ def start_plan(db: Session, actor: User, partner: Partner, now: datetime | None 
     _check_may_edit(actor, partner)
     today = (now or utcnow()).date()
     plan = Plan(partner_id=partner.id, status="on_track", review_months=3,
-                next_review_on=_first_review(partner, today, 3))
+                next_review_on=_review_date(db, partner, today, 3))
     try:
         with db.begin_nested():
             db.add(plan)
@@ -262,63 +268,6 @@ def sign_revision(db: Session, actor: User, revision: PlanRevision, now: datetim
     return agreed
 
 
-# --- what changed -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class FieldDiff:
-    label: str
-    lines: list[tuple[str, str]]  # (" ", "-", "+") with the line: rendered escaped by the template
-
-
-def last_signed_by_side(db: Session, plan: Plan, side: str) -> PlanRevision | None:
-    column = PlanRevision.partner_signed_at if side == "partner" else PlanRevision.manager_signed_at
-    return db.scalar(
-        select(PlanRevision).where(PlanRevision.plan_id == plan.id, column.is_not(None))
-        .order_by(PlanRevision.number.desc()).limit(1).options(selectinload(PlanRevision.goals))
-    )
-
-
-def diff_terms(before: Terms, after: Terms) -> list[FieldDiff]:
-    """A readable line diff (difflib) of every field that changed between two revisions."""
-    out = []
-    for name, label in TERM_FIELDS.items():
-        old, new = getattr(before, name), getattr(after, name)
-        if name == "conflict_policy":
-            old, new = CONFLICT_POLICIES.get(old, old), CONFLICT_POLICIES.get(new, new)
-        if old == new:
-            continue
-        lines = [(line[0], line[2:]) for line in difflib.ndiff(old.splitlines(), new.splitlines())
-                 if line[:1] in (" ", "-", "+")]
-        out.append(FieldDiff(label, lines))
-    if (before.period_starts_on, before.period_ends_on) != (after.period_starts_on, after.period_ends_on):
-        out.append(FieldDiff("Period", [
-            ("-", f"{before.period_starts_on:%-d %b %Y} to {before.period_ends_on:%-d %b %Y}"),
-            ("+", f"{after.period_starts_on:%-d %b %Y} to {after.period_ends_on:%-d %b %Y}"),
-        ]))
-    lines = []
-    for kind, label in GOAL_KINDS.items():
-        old, new = before.goals.get(kind), after.goals.get(kind)
-        if old == new:
-            continue
-        if old is not None:
-            lines.append(("-", f"{label}: {old}"))
-        if new is not None:
-            lines.append(("+", f"{label}: {new}"))
-    if lines:
-        out.append(FieldDiff("Goals", lines))
-    return out
-
-
-def changes_since_signed(db: Session, plan: Plan, viewer: User) -> tuple[PlanRevision | None, list[FieldDiff]]:
-    """What the latest revision changes since the one the viewer's side last signed."""
-    side = "partner" if viewer.is_partner else "manager"
-    base = last_signed_by_side(db, plan, side)
-    latest = latest_revision(db, plan)
-    if base is None or latest is None or base.id == latest.id:
-        return base, []
-    return base, diff_terms(Terms.of(base), Terms.of(latest))
-
-
 # --- status, reviews, ending --------------------------------------------------------------------------
 
 def set_status(db: Session, actor: User, plan: Plan, partner: Partner, status: str, note: str | None,
@@ -380,7 +329,7 @@ def review_recorded(db: Session, actor: User, checkin: CheckIn, now: datetime) -
     partner = db.get(Partner, checkin.partner_id)
     plan.last_review_on = checkin.held_on
     # Reviewing early keeps the rhythm; reviewing late restarts it from the day it was held.
-    plan.next_review_on = add_months(max(checkin.held_on, checkin.due_on), plan.review_months)
+    plan.next_review_on = _review_date(db, partner, max(checkin.held_on, checkin.due_on), plan.review_months)
     if plan.status != "ending":
         plan.status = "at_risk" if checkin.pulse is not None and checkin.pulse <= 2 else "on_track"
         plan.status_changed_at = now

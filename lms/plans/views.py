@@ -11,7 +11,7 @@ from lms.db import get_db, utcnow
 from lms.checkins.planning import add_months
 from lms.models import Partner, Plan
 from lms.pagination import page_arg, paginate
-from lms.plans import bp, goals, service
+from lms.plans import bp, diff, goals, service
 from lms.plans.forms import PlanForm, StatusForm, WindDownForm
 
 # Ids in URLs fit the database's integer columns: a larger number is a 404, not a database error.
@@ -40,7 +40,7 @@ def _plan_page(partner: Partner, status_form=None, wind_form=None, status: int =
     if plan is not None:
         in_force = service.terms_in_force(db, plan)
         latest = service.latest_revision(db, plan)
-        base, changes = service.changes_since_signed(db, plan, current_user)
+        base, changes = diff.changes_since_signed(db, plan, current_user)
         context.update(
             in_force=in_force, latest=latest, base=base, changes=changes,
             progress=goals.progress(db, in_force, in_force.goals, partner.id, now) if in_force else [],
@@ -100,7 +100,7 @@ def revision(revision_id: int):
     rev = service.load_revision(db, current_user, revision_id)
     history = service.revisions_of(db, rev.plan)
     previous = next((r for r in history if r.number == rev.number - 1), None)
-    changes = service.diff_terms(service.Terms.of(previous), service.Terms.of(rev)) if previous else []
+    changes = diff.diff_terms(service.Terms.of(previous), service.Terms.of(rev)) if previous else []
     return render_template("plans/revision.html", revision=rev, partner=rev.plan.partner, history=history,
                            previous=previous, changes=changes)
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lms.checkins import service as checkins
 from lms.db import utcnow
 from lms.models import AuditEvent, Certificate, CheckIn, Course
-from lms.plans import goals, service
+from lms.plans import diff, goals, service
 from tests.checkins import factories as checkin_factories
 from tests.plans.factories import agreed_plan, partner_admin, terms
 
@@ -99,7 +99,7 @@ def test_the_partner_sees_what_changed_since_the_version_it_signed(db, make, set
     service.revise_plan(db, manager, partner, terms(
         commission="12% of the first year's licence", conflict_policy="split",
         goals={"people_certified": 6, "checkins_held": 12}))
-    base, changes = service.changes_since_signed(db, plan, signer)
+    base, changes = diff.changes_since_signed(db, plan, signer)
     assert base.id == first.id
     by_label = {change.label: change.lines for change in changes}
     assert set(by_label) == {"Referral fee or commission", "Conflict policy", "Goals"}
@@ -176,8 +176,10 @@ def test_a_platinum_qbr_is_the_review(db, make):
     plan, _, _ = agreed_plan(db, make, partner)
     assert db.scalar(select(CheckIn).where(CheckIn.partner_id == partner.id, CheckIn.kind == "review")) is None
     qbr = checkin_factories.checkin(db, partner, kind="qbr", due_on=utcnow().date())
+    next_qbr = checkin_factories.checkin(db, partner, kind="qbr", due_on=utcnow().date() + timedelta(days=92))
     checkins.record_checkin(db, manager, qbr, held_on=utcnow().date(), notes="Strong quarter.")
     assert plan.last_review_on == utcnow().date() and plan.status == "on_track"
+    assert plan.next_review_on == next_qbr.due_on  # the next QBR is the next review
 
 
 def test_winding_down_needs_a_reason_and_keeps_the_plan(db, make, setting):
