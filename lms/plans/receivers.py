@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lms.events import Panel
@@ -17,7 +17,8 @@ def on_checkin_recorded(sender, *, db: Session, actor: User, checkin, now: datet
 
 
 def agenda_panel(sender, *, db: Session, user: User, now: datetime, **kwargs) -> Panel | None:
-    """Missed plan reviews and quiet partners to call, on the manager's agenda (two queries)."""
+    """Plan revisions to sign, missed plan reviews and quiet partners to call, on the manager's agenda
+    (three queries)."""
     if user.is_partner:
         return None
     missed = service.missed_reviews(db, user, now.date())
@@ -28,9 +29,19 @@ def agenda_panel(sender, *, db: Session, user: User, now: datetime, **kwargs) ->
     if user.is_manager:
         query = query.where(Partner.manager_id == user.id)
     quiet = list(db.execute(query))
-    if not missed and not quiet:
+    latest = (select(PlanRevision.plan_id, func.max(PlanRevision.number).label("number"))
+              .group_by(PlanRevision.plan_id).subquery())
+    unsigned = select(PlanRevision, Partner).join(Plan, Plan.id == PlanRevision.plan_id).join(
+        latest, (latest.c.plan_id == PlanRevision.plan_id) & (latest.c.number == PlanRevision.number)
+    ).join(Partner, Partner.id == Plan.partner_id).where(PlanRevision.manager_signed_at.is_(None)) \
+        .order_by(PlanRevision.created_at).limit(50)
+    if user.is_manager:
+        unsigned = unsigned.where(Partner.manager_id == user.id)
+    to_sign = list(db.execute(unsigned))
+    if not missed and not quiet and not to_sign:
         return None
-    return Panel("plans/_agenda_panel.html", {"missed": missed, "quiet": quiet, "today": now.date()}, order=40)
+    return Panel("plans/_agenda_panel.html",
+                 {"missed": missed, "quiet": quiet, "to_sign": to_sign, "today": now.date()}, order=40)
 
 
 def home_panel(sender, *, db: Session, user: User, partner: Partner, now: datetime, **kwargs) -> Panel | None:

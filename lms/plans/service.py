@@ -18,6 +18,7 @@ from lms.access import can_see_partner
 from lms.checkins.planning import add_months
 from lms.db import utcnow
 from lms.errors import DomainError
+from lms.mail import absolute_url, queue_message
 from lms.models import CheckIn, Partner, Plan, PlanGoal, PlanRevision, User
 from lms.models.plan import CONFLICT_POLICIES, GOAL_KINDS, PLAN_STATUSES, TERM_FIELDS
 
@@ -203,10 +204,25 @@ def revise_plan(db: Session, actor: User, partner: Partner, terms: Terms, change
     db.add(revision)
     db.flush()
     changed = changed_fields(Terms.of(latest) if latest else None, terms)
+    _ask_to_sign(db, actor, partner, revision)
     audit.record(db, actor, "plan.revised", revision,
                  f"Revision {number} of the partnership plan: {', '.join(changed) or 'first version'}",
                  partner_id=partner.id, changes={"revision": number, "changed": changed})
     return revision
+
+
+def _ask_to_sign(db: Session, actor: User, partner: Partner, revision: PlanRevision) -> None:
+    """Mail the other side's signers: the partner's plan owners, or its manager."""
+    if actor.is_partner:
+        signers = [db.get(User, partner.manager_id)]
+    else:
+        signers = list(db.scalars(select(User).where(
+            User.partner_id == partner.id, User.partner_admin.is_(True), User.active.is_(True))))
+    link = absolute_url("plans.partner", partner_id=partner.id)
+    for person in signers:
+        queue_message(db, person.email, f"Partnership plan of {partner.name}: revision {revision.number} to sign",
+                      "plans_revision", dedupe_key=f"plan-revision:{revision.id}:{person.id}", person=person,
+                      partner=partner, revision=revision, author=actor, link=link)
 
 
 def changed_fields(before: Terms | None, after: Terms) -> list[str]:

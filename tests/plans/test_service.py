@@ -194,3 +194,15 @@ def test_winding_down_needs_a_reason_and_keeps_the_plan(db, make, setting):
     assert plan.status == "ending" and plan.wind_down_reason.startswith("They merged")
     assert service.terms_in_force(db, plan) is not None
     assert service.missed_reviews(db, manager, utcnow().date() + timedelta(days=400)) == []
+
+
+def test_a_new_revision_asks_the_other_side_to_sign(db, setting):
+    from lms.models import OutboxMessage
+
+    manager, partner, owner = setting
+    revision = service.revise_plan(db, owner, partner, terms())
+    mails = list(db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"plan-revision:{revision.id}:%"))))
+    assert [m.recipient for m in mails] == [manager.email]
+    second = service.revise_plan(db, manager, partner, terms(discounts="none"))
+    mails = list(db.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.like(f"plan-revision:{second.id}:%"))))
+    assert [m.recipient for m in mails] == [owner.email]

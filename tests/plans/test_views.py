@@ -134,3 +134,14 @@ def test_plans_list_uses_the_same_number_of_queries_for_3_and_30_partners(client
     db.commit()
     many = _count_queries(engine, lambda: client.get("/plans/"))
     assert few == many
+
+
+def test_the_manager_agenda_lists_revisions_waiting_for_their_signature(client, auth, db, make):
+    manager = make.manager()
+    partner = make.partner("gold", manager=manager, name="Waiting Widgets")
+    owner = partner_admin(db, make, partner)
+    service.revise_plan(db, owner, partner, terms())
+    db.commit()
+    auth.login_as(manager)
+    agenda = client.get("/checkins/").get_data(as_text=True)
+    assert "Revisions waiting for your signature" in agenda and "Waiting Widgets" in agenda
