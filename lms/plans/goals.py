@@ -123,10 +123,12 @@ def progress(db: Session, revision: PlanRevision, goals: list[PlanGoal], partner
         metric = METRICS.get(goal.kind)
         actual = trend = None
         if metric is not None:
-            actual = metric(db, [partner_id], since, until).get(partner_id, 0)
-            if goal.kind not in SNAPSHOT_KINDS:
-                before = metric(db, [partner_id], since, until - timedelta(days=TREND_DAYS)).get(partner_id, 0)
-                trend = actual - before
+            # A count with no rows is 0; a level (NPS) with no answers is not measured yet.
+            missing = None if goal.kind in LEVEL_KINDS else 0
+            actual = metric(db, [partner_id], since, until).get(partner_id, missing)
+            if goal.kind not in SNAPSHOT_KINDS and actual is not None:
+                before = metric(db, [partner_id], since, until - timedelta(days=TREND_DAYS)).get(partner_id, missing)
+                trend = None if before is None else actual - before
         expected = expected_by(goal.target, goal.kind, revision.period_starts_on, revision.period_ends_on, today)
         rows.append(GoalProgress(goal.kind, goal.target, actual, expected, trend))
     return rows
