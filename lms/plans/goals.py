@@ -2,8 +2,7 @@
 
 A metric takes `(db, partner_ids, since, until)` and returns {partner_id: value} from one aggregate
 query over all the partners (so a page of plans costs one query per kind). A kind whose records
-the portal does not keep yet is absent from METRICS and shows as "not measured yet"; the leads and
-surveys features plug theirs in by adding one function here.
+the portal does not keep (leads and NPS before those features are installed) shows as "not measured yet".
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Callable, Collection
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from lms.models import Certificate, CheckIn, PlanGoal, PlanRevision, User
@@ -52,12 +51,81 @@ def checkins_held(db: Session, partner_ids: Collection[int], since: datetime, un
     return {partner_id: count for partner_id, count in rows}
 
 
-# kind -> metric. Leads (registered, won, value) and NPS join when those features are merged.
+def leads_registered(db: Session, partner_ids: Collection[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Leads the partner registered with the vendor in the period (direction "in")."""
+    from lms.models import Lead  # present once the leads feature is merged
+
+    rows = db.execute(
+        select(Lead.partner_id, func.count(Lead.id))
+        .where(Lead.partner_id.in_(list(partner_ids)), Lead.direction == "in",
+               Lead.registered_at >= since, Lead.registered_at < until)
+        .group_by(Lead.partner_id)
+    )
+    return {partner_id: count for partner_id, count in rows}
+
+
+def leads_won(db: Session, partner_ids: Collection[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Leads (either direction) the partner won in the period."""
+    from lms.models import Lead  # present once the leads feature is merged
+
+    rows = db.execute(
+        select(Lead.partner_id, func.count(Lead.id))
+        .where(Lead.partner_id.in_(list(partner_ids)), Lead.status == "won",
+               Lead.closed_at >= since, Lead.closed_at < until)
+        .group_by(Lead.partner_id)
+    )
+    return {partner_id: count for partner_id, count in rows}
+
+
+def leads_won_value(db: Session, partner_ids: Collection[int], since: datetime, until: datetime) -> dict[int, int]:
+    """The value of the leads won in the period, in whole currency units (the amounts as recorded)."""
+    from lms.models import Lead  # present once the leads feature is merged
+
+    rows = db.execute(
+        select(Lead.partner_id, func.sum(Lead.actual_value))
+        .where(Lead.partner_id.in_(list(partner_ids)), Lead.status == "won",
+               Lead.closed_at >= since, Lead.closed_at < until)
+        .group_by(Lead.partner_id)
+    )
+    return {partner_id: int(total or 0) for partner_id, total in rows}
+
+
+def nps(db: Session, partner_ids: Collection[int], since: datetime, until: datetime) -> dict[int, int]:
+    """Net Promoter Score of the partner's people's answers in the period (promoters minus detractors, %)."""
+    from lms.models import SurveyAnswer, SurveyResponse  # present once the surveys feature is merged
+
+    promoter = func.sum(case((SurveyAnswer.score >= 9, 1), else_=0))
+    detractor = func.sum(case((SurveyAnswer.score <= 6, 1), else_=0))
+    rows = db.execute(
+        select(SurveyResponse.partner_id, promoter, detractor, func.count(SurveyAnswer.id))
+        .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
+        .where(SurveyResponse.partner_id.in_(list(partner_ids)), SurveyAnswer.kind == "nps",
+               SurveyAnswer.score.is_not(None), SurveyResponse.submitted_at >= since,
+               SurveyResponse.submitted_at < until)
+        .group_by(SurveyResponse.partner_id)
+    )
+    return {partner_id: round(100 * (int(p or 0) - int(d or 0)) / n) for partner_id, p, d, n in rows if n}
+
+
+# kind -> metric, for the records every portal has.
 METRICS: dict[str, Metric] = {
     "people_certified": people_certified,
     "path_complete": path_complete,
     "checkins_held": checkins_held,
 }
+
+
+def metrics() -> dict[str, Metric]:
+    """The measurable kinds: METRICS, plus leads and NPS when the leads and surveys features are installed
+    (their models are in lms.models); a kind without its records shows as "not measured yet"."""
+    from lms import models
+
+    found = dict(METRICS)
+    if hasattr(models, "Lead"):
+        found.update(leads_registered=leads_registered, leads_won=leads_won, leads_won_value=leads_won_value)
+    if hasattr(models, "SurveyResponse") and hasattr(models, "SurveyAnswer"):
+        found["nps"] = nps
+    return found
 # Kinds measured as a level (a score) rather than a count that grows through the period.
 LEVEL_KINDS = {"nps"}
 # Kinds whose value is a snapshot of today (no history to compute a trend from).
@@ -119,8 +187,9 @@ def progress(db: Session, revision: PlanRevision, goals: list[PlanGoal], partner
     until = min(now, _start(revision.period_ends_on))
     today = now.date()
     rows = []
+    available = metrics()
     for goal in goals:
-        metric = METRICS.get(goal.kind)
+        metric = available.get(goal.kind)
         actual = trend = None
         if metric is not None:
             # A count with no rows is 0; a level (NPS) with no answers is not measured yet.
