@@ -42,6 +42,7 @@ def next_steps(db: Session, partners: list[Partner], now: datetime) -> dict[int,
         .where(CheckIn.partner_id.in_(ids), CheckIn.status == "planned", CheckIn.due_on >= now.date())
         .group_by(CheckIn.partner_id)
     ).all())
+    expiring = _expiring_leads(db, ids, now)
     steps = {}
     for partner in partners:
         done, people = paths.get(partner.id, (0, 0))
@@ -49,6 +50,10 @@ def next_steps(db: Session, partners: list[Partner], now: datetime) -> dict[int,
             what = "take a seat in a group onboarding session" if partner.tier.is_group_onboarding \
                 else "book your kickoff call"
             steps[partner.id] = NextStep(what[0].upper() + what[1:], "bookings.index")
+        elif partner.id in expiring:
+            company, expires_at = expiring[partner.id]
+            steps[partner.id] = NextStep(f"Renew your lead “{company}” before it expires on {expires_at:%-d %b %Y}",
+                                         "leads.index")
         elif people and done < people:
             steps[partner.id] = NextStep(f"Finish your learning path ({done} of {people} people have)", "courses.index")
         elif partner.id in upcoming:
@@ -57,6 +62,25 @@ def next_steps(db: Session, partners: list[Partner], now: datetime) -> dict[int,
         else:
             steps[partner.id] = NextStep("Tell your partner manager what you are working on", "workspace.index")
     return steps
+
+
+def _expiring_leads(db: Session, partner_ids: list[int], now: datetime) -> dict[int, tuple[str, datetime]]:
+    """partner id -> (company, expiry) of its registration expiring soonest in the next 14 days (one query);
+    empty until the leads feature is installed."""
+    from lms import models
+
+    lead = getattr(models, "Lead", None)
+    if lead is None:
+        return {}
+    found: dict[int, tuple[str, datetime]] = {}
+    for partner_id, company, expires_at in db.execute(
+        select(lead.partner_id, lead.company_name, lead.expires_at)
+        .where(lead.partner_id.in_(partner_ids), lead.status.in_(("registered", "accepted")),
+               lead.expires_at > now, lead.expires_at <= now + timedelta(days=14))
+        .order_by(lead.expires_at)
+    ):
+        found.setdefault(partner_id, (company, expires_at))
+    return found
 
 
 def quiet_partners(db: Session, now: datetime) -> str:
