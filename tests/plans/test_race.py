@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from lms.models import AuditEvent, CheckIn, Partner, Plan, PlanRevision, User
+from lms.models import AuditEvent, CheckIn, OutboxMessage, Partner, Plan, PlanRevision, User
 from lms.plans import service
 from tests.factories import Factories
 from tests.plans.factories import partner_admin, terms
@@ -69,6 +69,8 @@ def test_concurrent_signing_of_one_revision_makes_exactly_one_agreed_revision(ap
                 assert plan.agreed_revision_id == revision_id
     finally:
         with Session(engine) as cleanup:
+            # "Revision N to sign" mails were committed for real: remove them with the rest.
+            cleanup.execute(delete(OutboxMessage).where(OutboxMessage.dedupe_key.like("plan-revision:%")))
             cleanup.execute(delete(AuditEvent).where(AuditEvent.partner_id == ids["partner"]))
             cleanup.execute(delete(CheckIn).where(CheckIn.partner_id == ids["partner"]))
             plan_id = cleanup.scalar(select(Plan.id).where(Plan.partner_id == ids["partner"]))
