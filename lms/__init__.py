@@ -68,13 +68,13 @@ def register_blueprints(app: Flask) -> None:
     from lms.partners import bp as partners_bp
     from lms.dashboard import bp as dashboard_bp
     from lms.leads import bp as leads_bp
+    from lms.plans import bp as plans_bp
     from lms.surveys import bp as surveys_bp
+    from lms.workspace import bp as workspace_bp
 
-    for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
+    for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp, surveys_bp, leads_bp,
+                      dashboard_bp, plans_bp, workspace_bp):
         app.register_blueprint(blueprint)
-    app.register_blueprint(surveys_bp)
-    app.register_blueprint(leads_bp)
-    app.register_blueprint(dashboard_bp)
 
     @app.get("/")
     def index():
@@ -94,12 +94,16 @@ def connect_signals() -> None:
     from lms.bookings import connect_signals as bookings_signals
     from lms.checkins import connect_signals as checkins_signals
     from lms.leads import connect_signals as leads_signals
+    from lms.plans import connect_signals as plans_signals
     from lms.surveys import connect_signals as surveys_signals
+    from lms.workspace import connect_signals as workspace_signals
 
     bookings_signals()
     checkins_signals()
     surveys_signals()
     leads_signals()
+    plans_signals()
+    workspace_signals()
 
 
 def register_errors(app: Flask) -> None:

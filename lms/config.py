@@ -26,6 +26,7 @@ _STRING_VARS = (
     "DASHBOARD_HEALTH_WEIGHTS",
 )
 _INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "DASHBOARD_DUST_DAYS")
+_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "QUIET_AFTER_DAYS", "QUIET_AT_RISK_DAYS")
 _BOOL_VARS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
@@ -66,6 +67,10 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # and the days without activity after which a partner is "gathering dust".
         "DASHBOARD_HEALTH_WEIGHTS": "activity=30,learning=25,rhythm=20,pipeline=15,satisfaction=10",
         "DASHBOARD_DUST_DAYS": 30,
+        # plans: a partner with no sign-in, lesson, lead, survey answer or call for this many days gets a nudge;
+        # after QUIET_AT_RISK_DAYS its plan is marked at risk.
+        "QUIET_AFTER_DAYS": 30,
+        "QUIET_AT_RISK_DAYS": 60,
     }
 
 

@@ -81,6 +81,8 @@ class DigestSection:
     title: str
     lines: list[str]
     link: str
+
+
 # --- leads --------------------------------------------------------------------------------------------
 #: A lead was created: a partner's registration (direction "in") or a manager's referral ("out").
 #: kwargs: db, actor, lead, outcome ("registered", "duplicate", "took_over", "split" or "offered"), now.
@@ -91,3 +93,8 @@ lead_status_changed = portal.signal("lead-status-changed")
 #: A won lead's commission payout moved (None -> "pending", then "invoiced", "paid" or "on_hold").
 #: kwargs: db, actor, lead, from_stage, to_stage, now.
 lead_payout_changed = portal.signal("lead-payout-changed")
+
+# --- plans and workspace ----------------------------------------------------------------------------
+#: The check-in record form is being built. kwargs: db, user, partner, checkin (None for ad hoc), now. A receiver
+#: returns a `Panel` shown inside the form (the workspace's agenda, whose ticked boxes post `agenda_covered`).
+checkin_record_requested = portal.signal("checkin-record-requested")

@@ -17,6 +17,7 @@ from tests.courses.helpers import course_values
 from tests.leads.factories import foreign_values as lead_values
 from tests.factories import given_up_message
 from tests.surveys import factories as survey_factories
+from tests.workspace.factories import foreign_values as workspace_values
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -58,6 +59,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values["follow_up_id"] = service_follow_up_id(db, unhappy)
     values["survey_id"] = unhappy.survey_id  # admin-only: everyone else gets 403
     values["step"] = "contacted"
+    values.update(workspace_values(db, make, other_partner, other_user))  # plans and workspace
     return values
 
 

@@ -359,7 +359,7 @@ def held_early(checkin: CheckIn, held_on: date) -> bool:
 def record_checkin(
     db: Session, actor: User, checkin: CheckIn, *, held_on: date, notes: str | None = None,
     steps: list[StepInput] = (), pulse: int | None = None, done_step_ids: list[int] = (),
-    now: datetime | None = None,
+    now: datetime | None = None, agenda_covered: list[int] = (),
 ) -> CheckIn:
     """Mark a planned check-in held, with notes, agreed next steps, optional pulse; tick off open steps.
 
@@ -387,8 +387,6 @@ def record_checkin(
         db.refresh(checkin)
         raise AlreadyRecorded(f"This check-in was already {checkin.status} by someone else; nothing was changed.")
     db.refresh(checkin)
-    # The bookings feature marks the call booked for it held too (no-op when it already is).
-    events.checkin_recorded.send("checkins", db=db, actor=actor, checkin=checkin, now=now)
     if checkin.booking is not None:
         _cancel_later_call(db, actor, checkin.booking, held_on, now)
     for step in clean_steps:
@@ -405,6 +403,10 @@ def record_checkin(
         summary += f", {done} earlier step(s) done"
     audit.record(db, actor, "checkin.held", checkin, summary, partner_id=partner.id,
                  changes={"held_on": held_on.isoformat(), "pulse": pulse})
+    # Bookings marks the call booked for it held (a no-op when it already is, or was cancelled above);
+    # plans and the workspace's agenda react too.
+    events.checkin_recorded.send("checkins", db=db, actor=actor, checkin=checkin, now=now,
+                                 agenda_covered=list(agenda_covered))
     return checkin
 
 
@@ -422,7 +424,7 @@ def _cancel_later_call(db: Session, actor: User, call: Booking, held_on: date, n
 def record_adhoc(
     db: Session, actor: User, partner: Partner, *, held_on: date, notes: str | None = None,
     steps: list[StepInput] = (), pulse: int | None = None, done_step_ids: list[int] = (),
-    now: datetime | None = None,
+    now: datetime | None = None, agenda_covered: list[int] = (),
 ) -> CheckIn:
     """A check-in held outside the plan (a quick call, a visit): recorded like a planned one."""
     _check_runs_it(actor, partner)
@@ -434,7 +436,7 @@ def record_adhoc(
     except IntegrityError:
         raise CheckinError("An ad hoc check-in is already recorded for that day.") from None
     return record_checkin(db, actor, checkin, held_on=held_on, notes=notes, steps=steps, pulse=pulse,
-                          done_step_ids=done_step_ids, now=now)
+                          done_step_ids=done_step_ids, now=now, agenda_covered=agenda_covered)
 
 
 ADHOC_LEAD_DAYS = 7  # a check-in scheduled from the dashboard is due about a week later

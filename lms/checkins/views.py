@@ -55,14 +55,19 @@ def _record_values(form: RecordForm) -> dict:
     steps = [service.StepInput(entry.form.owner.data, entry.form.text.data or "", entry.form.due_on.data)
              for entry in form.steps]
     return {"held_on": form.held_on.data, "notes": form.notes.data, "steps": steps, "pulse": form.pulse_value,
-            "done_step_ids": form.done_steps.data or []}
+            "done_step_ids": form.done_steps.data or [],
+            # The agenda items ticked as covered (workspace's include on the form; ids checked by its receiver).
+            "agenda_covered": request.form.getlist("agenda_covered", type=int)}
 
 
 def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, status: int = 200):
     db = get_db()
     steps = service.open_steps(db, partner.id)
     history = [c for c in service.partner_checkins(db, partner.id) if c.status != "planned"][-5:]
+    panels = events.collect_panels(events.checkin_record_requested, db=db, user=current_user, partner=partner,
+                                   checkin=checkin, now=utcnow())
     return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps,
+                           panels=panels,
                            history=list(reversed(history)), now=utcnow(),
                            last_contact=service.last_contact(db, [partner.id], current_user).get(partner.id)), status
 

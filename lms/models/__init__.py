@@ -20,6 +20,8 @@ from lms.models.survey import (
 from lms.models.user import AccountToken, User
 from lms.models import indexes  # noqa: F401  (composite indexes of the list pages, issue 12)
 from lms.models.user import UserSession
+from lms.models.plan import Plan, PlanGoal, PlanRevision, QuietSpell
+from lms.models.workspace import AgendaItem, Document, DocumentVersion, Post, ThreadRead
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
@@ -31,5 +33,7 @@ __all__ = [
     "UserSession",
     "Survey", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyQuestion", "SurveyResponse",
     "SurveySettings", "SurveySuppression", "SurveyVersion",
+    "Plan", "PlanGoal", "PlanRevision", "QuietSpell",
+    "AgendaItem", "Document", "DocumentVersion", "Post", "ThreadRead",
 ]
 __all__ += ["CheckAttempt"]

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
     from lms.models.partner import Partner
     from lms.models.user import User
 
-CHECKIN_KINDS = {"checkin": "Check-in", "qbr": "Quarterly business review", "adhoc": "Ad hoc check-in"}
+CHECKIN_KINDS = {"checkin": "Check-in", "qbr": "Quarterly business review", "adhoc": "Ad hoc check-in",
+                 "review": "Partnership plan review"}
 CHECKIN_STATUSES = ("planned", "held", "skipped")
 STEP_OWNERS = {"us": "Us (vendor)", "partner": "Partner"}
 
@@ -39,7 +40,7 @@ class CheckIn(Base):
     __table_args__ = (
         # Planning twice (or the nightly run after a kickoff) creates nothing twice.
         UniqueConstraint("partner_id", "kind", "due_on"),
-        CheckConstraint("kind IN ('checkin', 'qbr', 'adhoc')", name="kind_known"),
+        CheckConstraint("kind IN ('checkin', 'qbr', 'adhoc', 'review')", name="kind_known"),
         CheckConstraint("status IN ('planned', 'held', 'skipped')", name="status_known"),
         CheckConstraint("(status = 'held') = (held_on IS NOT NULL)", name="held_has_date"),
         CheckConstraint("status <> 'skipped' OR skip_reason IS NOT NULL", name="skip_has_reason"),

@@ -34,6 +34,7 @@ class User(UserMixin, Base):
             "(role = 'partner' AND partner_id IS NOT NULL) OR (role <> 'partner' AND partner_id IS NULL)",
             name="partner_role_has_partner",
         ),
+        CheckConstraint("NOT partner_admin OR role = 'partner'", name="partner_admin_is_partner"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -47,6 +48,8 @@ class User(UserMixin, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     phone: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # A partner user who invites and deactivates colleagues and signs the partnership plan.
+    partner_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Part of the Flask-Login id: rotating it signs the user out everywhere.
     session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
