@@ -15,6 +15,7 @@ from lms.models import Partner, Tier, User
 from lms.partners import service as partners
 from lms.surveys.demo import load_survey_demo
 from lms.plans.demo import load_plans_demo
+from lms.workspace.demo import load_workspace_demo
 
 DEMO_PASSWORD = "portal-demo-2026"
 
@@ -68,5 +69,6 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
     load_survey_demo(db)
     load_lead_demo(db)
     load_dashboard_demo(db, admin, DEMO_PASSWORD)
-    load_plans_demo(db)  # partner admins, plans (one awaiting a signature, one review missed), workspaces
+    load_plans_demo(db)  # partner admins, plans (one awaiting a signature, one review missed)
+    load_workspace_demo(db)  # documents, conversations, agenda items
     return people

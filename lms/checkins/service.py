@@ -350,8 +350,9 @@ EARLY_GRACE_DAYS = 7  # held this close to its due date, a check-in counts as th
 
 def held_early(checkin: CheckIn, held_on: date) -> bool:
     """A planned check-in held in an earlier month than its due date (and more than a week before it),
-    without its booked call: an extra check-in, so the month it is due keeps one."""
-    return (checkin.kind != "adhoc" and checkin.booking_id is None
+    without its booked call: an extra check-in, so the month it is due keeps one. Only the regular rhythm
+    works so; a plan review or QBR held early is that review (the plan then sets the next one)."""
+    return (checkin.kind == "checkin" and checkin.booking_id is None
             and (held_on.year, held_on.month) < (checkin.due_on.year, checkin.due_on.month)
             and (checkin.due_on - held_on).days > EARLY_GRACE_DAYS)
 

@@ -1,4 +1,4 @@
-"""Demo partnership plans and workspaces: idempotent (loading twice adds nothing twice)."""
+"""Demo partnership plans: idempotent (loading twice adds nothing twice)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ from sqlalchemy.orm import Session
 
 from lms.checkins.planning import add_months
 from lms.db import utcnow
-from lms.models import CheckIn, Document, Partner, Post, User
+from lms.models import CheckIn, Partner, User
 from lms.plans import service
-from lms.workspace import agenda, documents, thread
 
 # The first user of each demo partner is its partner admin (plan owner).
 PARTNER_ADMINS = ("bronze@example.com", "gold@example.com", "platinum@example.com")
-DEMO_PDF = (b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] "
-            b"/Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
 
 
 def _terms(**overrides) -> service.Terms:
@@ -62,19 +59,3 @@ def load_plans_demo(db: Session) -> None:
                 plan.next_review_on = utcnow().date() - timedelta(days=5)
                 db.execute(update(CheckIn).where(CheckIn.partner_id == partner.id, CheckIn.kind == "review",
                                                  CheckIn.status == "planned").values(due_on=plan.next_review_on))
-        _workspace(db, partner, user, manager)
-    admin = db.scalar(select(User).where(User.email == "admin@example.com"))
-    if admin is not None and not db.scalar(select(Document.id).where(Document.partner_id.is_(None))):
-        documents.upload_document(db, admin, None, title="Partner brand kit", filename="brand-kit.pdf", data=DEMO_PDF)
-
-
-def _workspace(db: Session, partner: Partner, user: User, manager: User) -> None:
-    if db.scalar(select(Document.id).where(Document.partner_id == partner.id)) is None:
-        documents.upload_document(db, manager, partner, title=f"{partner.name} partnership agreement",
-                                  filename="agreement.pdf", data=DEMO_PDF)
-    if db.scalar(select(Post.id).where(Post.partner_id == partner.id)) is None:
-        thread.post_message(db, manager, partner, "Welcome! The signed agreement is in Documents. "
-                                                  "Our partner guide: https://example.com/partner-guide")
-        thread.post_message(db, user, partner, "Thanks. Could we talk about co-marketing at the next check-in?")
-        agenda.add_item(db, user, partner, "Co-marketing budget for next quarter")
-        agenda.add_item(db, manager, partner, "Pipeline review: leads registered so far")

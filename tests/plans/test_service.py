@@ -128,7 +128,7 @@ def test_target_vs_actual_counts_the_portals_own_records(db, make, setting):
     assert rows["people_certified"].state == "on track" and rows["people_certified"].trend == 1
     assert rows["checkins_held"].actual == 1 and rows["checkins_held"].expected == 1
     assert rows["checkins_held"].trend == 0
-    assert rows["leads_won"].state == "not measured yet"
+    assert rows["leads_won"].actual == 0 and rows["leads_won"].state == "behind"  # no lead won yet
 
 
 def test_a_goal_behind_its_pro_rata_share_is_behind(db, make, setting):
