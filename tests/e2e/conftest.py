@@ -116,9 +116,10 @@ class Journey:
     pages_checked: int = 0
     step: int = 0
 
-    def person(self, timezone: str = "Europe/London", width: int = 1280):
+    def person(self, timezone: str = "Europe/London", width: int = 1280, storage_state: dict | None = None):
+        """A fresh browser context (own cookies); `storage_state` resumes a session saved from an earlier one."""
         context = self.browser.new_context(base_url=self.portal.base, timezone_id=timezone,
-                                           viewport={"width": width, "height": 900})
+                                           viewport={"width": width, "height": 900}, storage_state=storage_state)
         return context.new_page()
 
     def check(self, page, name: str) -> None:
