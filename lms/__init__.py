@@ -58,11 +58,13 @@ def register_blueprints(app: Flask) -> None:
     from lms.checkins import bp as checkins_bp
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
+    from lms.leads import bp as leads_bp
     from lms.surveys import bp as surveys_bp
 
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(surveys_bp)
+    app.register_blueprint(leads_bp)
 
     @app.get("/")
     def index():
@@ -77,11 +79,13 @@ def connect_signals() -> None:
     """Each feature subscribes its receivers to lms/events.py signals (once; connecting again is a no-op)."""
     from lms.bookings import connect_signals as bookings_signals
     from lms.checkins import connect_signals as checkins_signals
+    from lms.leads import connect_signals as leads_signals
     from lms.surveys import connect_signals as surveys_signals
 
     bookings_signals()
     checkins_signals()
     surveys_signals()
+    leads_signals()
 
 
 def register_errors(app: Flask) -> None:

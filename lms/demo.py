@@ -9,6 +9,7 @@ from lms.accounts import service as accounts
 from lms.bookings.demo import load_booking_demo
 from lms.checkins.demo import book_demo_checkin_call, load_checkin_demo
 from lms.courses.demo import load_course_demo
+from lms.leads.demo import load_lead_demo
 from lms.models import Partner, Tier, User
 from lms.partners import service as partners
 from lms.surveys.demo import load_survey_demo
@@ -60,4 +61,5 @@ def load_demo(db: Session) -> list[tuple[str, str, str]]:
     book_demo_checkin_call(db)
     load_course_demo(db, admin, DEMO_PASSWORD)  # after `flask courses sync`; does nothing without courses
     load_survey_demo(db)
+    load_lead_demo(db)
     return people

@@ -71,3 +71,13 @@ class DigestSection:
     title: str
     lines: list[str]
     link: str
+# --- leads --------------------------------------------------------------------------------------------
+#: A lead was created: a partner's registration (direction "in") or a manager's referral ("out").
+#: kwargs: db, actor, lead, outcome ("registered", "duplicate", "took_over", "split" or "offered"), now.
+lead_registered = portal.signal("lead-registered")
+#: A lead's status changed (accepted, rejected, declined, won, lost, expired, or a manager's override).
+#: kwargs: db, actor (None for a scheduled job), lead, from_status, to_status, reason (or None), now.
+lead_status_changed = portal.signal("lead-status-changed")
+#: A won lead's commission payout moved (None -> "pending", then "invoiced", "paid" or "on_hold").
+#: kwargs: db, actor, lead, from_stage, to_stage, now.
+lead_payout_changed = portal.signal("lead-payout-changed")

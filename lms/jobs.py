@@ -37,6 +37,7 @@ def scheduled_jobs() -> list[Job]:
     """Every periodic job, in the order they run (planning before the reminders that read the plan)."""
     from lms.checkins import jobs as checkins
     from lms.surveys import invitations as surveys
+    from lms.leads import jobs as leads
 
     return [
         Job("checkins.plan", checkins.plan, "plan check-ins after held kickoffs; keep 12 months planned"),
@@ -44,6 +45,9 @@ def scheduled_jobs() -> list[Job]:
         Job("checkins.overdue_digest", checkins.overdue_digest, "weekly overdue digest per manager"),
         Job("surveys.quarterly", surveys.quarterly, "quarterly relationship NPS for every active partner user"),
         Job("surveys.reminders", surveys.reminders, "one reminder 5 days after an unanswered survey invitation"),
+        Job("leads.expire", leads.expire, "end lead registrations past their expiry; release the prospect"),
+        Job("leads.expiry_notices", leads.expiry_notices, "tell partners 14 days before a registration expires"),
+        Job("leads.payout_notices", leads.payout_notices, "unpaid commission 30 days after the win, every 14 days"),
     ]
 
 

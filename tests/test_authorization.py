@@ -15,6 +15,7 @@ from tests.bookings.factories import foreign_values as booking_values
 from tests.checkins import factories as checkin_factories
 from tests.courses.helpers import course_values
 from tests.surveys import factories as survey_factories
+from tests.leads.factories import foreign_values as lead_values
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -51,6 +52,7 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values["follow_up_id"] = service_follow_up_id(db, unhappy)
     values["survey_id"] = unhappy.survey_id  # admin-only: everyone else gets 403
     values["step"] = "contacted"
+    values.update(lead_values(db, other_partner, other_user))
     return values
 
 

@@ -5,6 +5,7 @@ from lms.models.audit import AuditEvent
 from lms.models.availability import Availability, AvailabilityWindow, DayOff
 from lms.models.booking import Booking, GroupSession, SessionSeat
 from lms.models.checkin import CheckIn, CheckinPlan, NextStep, PublicHoliday
+from lms.models.lead import Lead, LeadEvent, LeadIdentity, LeadSettings
 from lms.models.course import Course, CourseAsset, KnowledgeCheck, LearningPathItem, Lesson, LessonVersion
 from lms.models.outbox import OutboxMessage
 from lms.models.partner import Partner
@@ -25,4 +26,5 @@ __all__ = [
     "CheckIn", "CheckinPlan", "NextStep", "PublicHoliday", "SupportRequest",
     "Survey", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyQuestion", "SurveyResponse",
     "SurveySettings", "SurveySuppression", "SurveyVersion",
+    "Lead", "LeadEvent", "LeadIdentity", "LeadSettings",
 ]
