@@ -1,6 +1,7 @@
 """All models, one module per aggregate, re-exported here so Alembic and callers see one namespace."""
 
 from lms.db import Base
+from lms.models.api_token import ApiIdempotencyKey, ApiToken
 from lms.models.audit import AuditEvent
 from lms.models.availability import Availability, AvailabilityWindow, DayOff
 from lms.models.booking import Booking, GroupSession, SessionSeat
@@ -27,4 +28,5 @@ __all__ = [
     "Survey", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyQuestion", "SurveyResponse",
     "SurveySettings", "SurveySuppression", "SurveyVersion",
     "Lead", "LeadEvent", "LeadIdentity", "LeadSettings",
+    "ApiIdempotencyKey", "ApiToken",
 ]

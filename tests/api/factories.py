@@ -1,0 +1,20 @@
+"""API token factories (through the real service: hashed, audited)."""
+
+from __future__ import annotations
+
+from lms.api.tokens import create_token
+from lms.models import ApiToken, Partner
+
+
+def token(db, scope: str = "read", partner: Partner | None = None, name: str = "CRM") -> tuple[ApiToken, str]:
+    return create_token(db, None, name, scope, partner.id if partner is not None else None)
+
+
+def bearer(secret: str, **headers) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}", **headers}
+
+
+def foreign_values(db, other_partner: Partner) -> dict[str, object]:
+    """For tests/test_authorization.py: an API token restricted to organisation B (admin-only page)."""
+    api_token, _secret = token(db, "read", other_partner, name="Zebra token")
+    return {"token_id": api_token.id}
