@@ -7,6 +7,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from lms.access import role_required
@@ -19,14 +20,15 @@ from lms.models.api_token import SCOPES
 
 class TokenForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired("Give the token a name."), Length(max=120)])
-    scope = SelectField("Scope", choices=list(SCOPES.items()))
+    scope = SelectField("Scope", choices=[SelectChoice(k, v) for k, v in SCOPES.items()])
     partner_id = SelectField("Restrict to partner", coerce=str, validate_choice=True)
 
 
 def _form() -> TokenForm:
     form = TokenForm()
     partners = get_db().execute(select(Partner.id, Partner.name).order_by(Partner.name)).all()
-    form.partner_id.choices = [("", "No restriction (vendor token)")] + [(str(i), n) for i, n in partners]
+    form.partner_id.choices = [SelectChoice("", "No restriction (vendor token)")] + [
+        SelectChoice(str(i), n) for i, n in partners]
     return form
 
 
