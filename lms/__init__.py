@@ -65,6 +65,9 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(surveys_bp)
     app.register_blueprint(leads_bp)
+    from lms.exports import bp as exports_bp
+
+    app.register_blueprint(exports_bp)
     from lms.api import init_app as api_init
 
     api_init(app)
