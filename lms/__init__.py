@@ -68,6 +68,9 @@ def register_blueprints(app: Flask) -> None:
     from lms.exports import bp as exports_bp
 
     app.register_blueprint(exports_bp)
+    from lms.webhooks import bp as webhooks_bp
+
+    app.register_blueprint(webhooks_bp)
     from lms.api import init_app as api_init
 
     api_init(app)
@@ -92,6 +95,9 @@ def connect_signals() -> None:
     checkins_signals()
     surveys_signals()
     leads_signals()
+    from lms.webhooks import connect_signals as webhooks_signals
+
+    webhooks_signals()
 
 
 def register_errors(app: Flask) -> None:

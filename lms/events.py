@@ -81,3 +81,7 @@ lead_status_changed = portal.signal("lead-status-changed")
 #: A won lead's commission payout moved (None -> "pending", then "invoiced", "paid" or "on_hold").
 #: kwargs: db, actor, lead, from_stage, to_stage, now.
 lead_payout_changed = portal.signal("lead-payout-changed")
+
+# --- surveys (sent for the API's webhooks) ---------------------------------------------------------------
+#: A survey was answered. kwargs: db, user, response (SurveyResponse), now.
+survey_response_created = portal.signal("survey-response-created")

@@ -38,6 +38,7 @@ def scheduled_jobs() -> list[Job]:
     from lms.checkins import jobs as checkins
     from lms.surveys import invitations as surveys
     from lms.leads import jobs as leads
+    from lms.webhooks import service as webhooks
 
     return [
         Job("checkins.plan", checkins.plan, "plan check-ins after held kickoffs; keep 12 months planned"),
@@ -48,6 +49,7 @@ def scheduled_jobs() -> list[Job]:
         Job("leads.expire", leads.expire, "end lead registrations past their expiry; release the prospect"),
         Job("leads.expiry_notices", leads.expiry_notices, "tell partners 14 days before a registration expires"),
         Job("leads.payout_notices", leads.payout_notices, "unpaid commission 30 days after the win, every 14 days"),
+        Job("webhooks.deliver", webhooks.send_job, "send due webhook deliveries, signed; retry with backoff for a day"),
     ]
 
 

@@ -18,6 +18,7 @@ from lms.models.survey import (
     SurveySuppression, SurveyVersion,
 )
 from lms.models.user import AccountToken, User
+from lms.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
@@ -28,5 +29,5 @@ __all__ = [
     "Survey", "SurveyAnswer", "SurveyFollowUp", "SurveyInvitation", "SurveyQuestion", "SurveyResponse",
     "SurveySettings", "SurveySuppression", "SurveyVersion",
     "Lead", "LeadEvent", "LeadIdentity", "LeadSettings",
-    "ApiIdempotencyKey", "ApiToken",
+    "ApiIdempotencyKey", "ApiToken", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]
