@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from lms.leads.commission import CURRENCIES
 
@@ -44,6 +44,9 @@ class PageQuery(BaseModel):
 class PartnerQuery(PageQuery):
     tier: Annotated[str, Field(max_length=32, pattern=r"^[A-Za-z0-9_-]+$", description="Tier key")] | None = None
     manager: Id | None = Field(default=None, description="Manager's user id")
+    updated_since: AwareDatetime | None = Field(
+        default=None, description="Only partners created, or with anything on their timeline (audit log), at or "
+                                  "after this time (RFC 3339 with an offset)")
 
 
 class LeadQuery(PageQuery):

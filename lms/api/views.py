@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import timezone
+
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from lms.access import can_see_partner, visible_partners
@@ -13,7 +15,7 @@ from lms.api.paging import page
 from lms.api.problems import ApiError
 from lms.api.registry import operation
 from lms.db import get_db, utcnow
-from lms.models import Certificate, CheckIn, Partner, Tier, User
+from lms.models import AuditEvent, Certificate, CheckIn, Partner, Tier, User
 
 NOT_FOUND = "There is nothing here, or it is not visible to this token."
 
@@ -49,6 +51,14 @@ def list_partners(principal: Principal, query: s.PartnerQuery):
         stmt = stmt.where(Tier.key == query.tier)
     if query.manager:
         stmt = stmt.where(Partner.manager_id == query.manager)
+    if query.updated_since:
+        try:
+            since = query.updated_since.astimezone(timezone.utc)
+        except OverflowError:
+            raise ApiError(422, "updated_since is out of range.") from None
+        changed = select(AuditEvent.partner_id).where(AuditEvent.occurred_at >= since,
+                                                      AuditEvent.partner_id.is_not(None))
+        stmt = stmt.where(or_(Partner.created_at >= since, Partner.id.in_(changed)))
     rows, next_link = page(db, stmt, Partner.id, query.cursor, query.limit, unique=True)
     return s.PartnerPage(data=[s.PartnerSummary(**_summary(p)) for p in rows], next=next_link)
 

@@ -204,3 +204,24 @@ def test_lists_use_a_constant_number_of_queries(app, client, db, make, engine):
         register(db, make.user("partner", partner=make.partner(manager=manager)), f"q{n}.example")
     db.commit()
     assert (count("/api/v1/partners?limit=100"), count("/api/v1/leads?limit=100")) == few
+
+
+def test_updated_since_finds_partners_changed_or_created_after(client, db, make):
+    from datetime import timedelta
+    from urllib.parse import quote
+
+    from lms import audit
+    from lms.db import utcnow
+
+    manager = make.manager()
+    old, touched = make.partner(manager=manager, name="Old Org"), make.partner(manager=manager, name="Touched Org")
+    long_ago = utcnow() - timedelta(days=30)
+    old.created_at = touched.created_at = long_ago
+    since = utcnow() - timedelta(days=1)
+    audit.record(db, None, "partner.renamed", touched, "Touched", partner_id=touched.id)
+    _tok, secret = token(db)
+    db.commit()
+    url = f"/api/v1/partners?manager={manager.id}&updated_since={quote(since.isoformat())}"
+    assert [p["name"] for p in client.get(url, headers=bearer(secret)).get_json()["data"]] == ["Touched Org"]
+    naive = f"/api/v1/partners?updated_since={quote(since.replace(tzinfo=None).isoformat())}"
+    assert client.get(naive, headers=bearer(secret)).status_code == 422
