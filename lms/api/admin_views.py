@@ -12,10 +12,11 @@ from wtforms.validators import DataRequired, Length
 
 from lms.access import role_required
 from lms.api import admin_bp
-from lms.api.tokens import TokenError, create_token, list_tokens, revoke_token
+from lms.api.tokens import TokenError, create_token, revoke_token, tokens_query
 from lms.db import get_db, utcnow
 from lms.models import ApiToken, Partner
 from lms.models.api_token import SCOPES
+from lms.pagination import page_arg, paginate
 
 
 class TokenForm(FlaskForm):
@@ -33,7 +34,8 @@ def _form() -> TokenForm:
 
 
 def _page(form, secret=None, status=200):
-    return render_template("api/tokens.html", form=form, tokens=list_tokens(get_db()), secret=secret), status
+    tokens = paginate(get_db(), tokens_query(), page_arg())
+    return render_template("api/tokens.html", form=form, tokens=tokens, secret=secret), status
 
 
 @admin_bp.route("/", methods=["GET", "POST"])

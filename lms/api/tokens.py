@@ -43,5 +43,6 @@ def revoke_token(db: Session, actor: User | None, token: ApiToken, now: datetime
                      partner_id=token.partner_id)
 
 
-def list_tokens(db: Session) -> list[ApiToken]:
-    return list(db.scalars(select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())))
+def tokens_query():
+    """Live tokens first, newest first."""
+    return select(ApiToken).order_by(ApiToken.revoked_at.is_not(None), ApiToken.id.desc())

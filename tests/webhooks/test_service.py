@@ -153,3 +153,34 @@ def test_admin_page_registers_and_redelivers(client, auth, make, db):
     assert client.post(f"/admin/webhooks/deliveries/{delivery.id}/redeliver").status_code == 302
     assert db.scalar(select(func.count(WebhookDelivery.id))) == 2
     assert client.post("/admin/webhooks/", data={"url": "javascript:x", "events": ["lead.created"]}).status_code == 400
+
+
+def test_admin_pages_use_a_constant_number_of_queries(client, auth, make, db, engine):
+    from sqlalchemy import event
+
+    from tests.api.factories import token
+
+    auth.login_as(make.admin())
+    endpoint, _ = service.register_endpoint(db, None, "https://crm.example/hook", ["lead.created"], None)
+
+    def add(n):
+        for i in range(n):
+            token(db, name=f"t{i}")
+            service.queue_event(db, "lead.created", {"n": i}, utcnow())
+        service.send_due(db, utcnow(), post=lambda url, body, headers: 500)
+        db.commit()
+
+    def count(url):
+        calls = []
+        listener = lambda *args: calls.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(calls)
+
+    add(3)
+    few = (count("/admin/webhooks/"), count("/admin/api-tokens/"))
+    add(27)
+    assert (count("/admin/webhooks/"), count("/admin/api-tokens/")) == few
