@@ -49,6 +49,18 @@ def _detail(db, lead: Lead) -> s.LeadDetail:
     return _out(lead, s.LeadDetail, history=history)
 
 
+def _as_web_form(values: dict) -> dict:
+    """As the web form (DealFields.deal_values): blanks are None, emails lower-case, the close month's first day."""
+    for name in ("contact_name", "contact_email", "contact_phone", "notes"):
+        if name in values and isinstance(values[name], str):
+            values[name] = values[name].strip() or None
+    if values.get("contact_email"):
+        values["contact_email"] = values["contact_email"].lower()
+    if values.get("expected_close") is not None:
+        values["expected_close"] = values["expected_close"].replace(day=1)
+    return values
+
+
 def _domain_error(error: DomainError):
     status = 409 if isinstance(error, service.NotAllowed) else 422
     return ApiError(status, error.message, errors=[{"loc": ["body", error.field or ""], "msg": error.message,
@@ -86,7 +98,7 @@ def create_lead(principal: Principal, body: s.LeadCreate):
         stored = _stored(db, principal, key)
         if stored is not None:
             return stored
-    values = body.model_dump(exclude={"partner_id", "domain"})
+    values = _as_web_form(body.model_dump(exclude={"partner_id", "domain"}))
     prospect = service.Prospect(domain_text=body.domain, **values)
     now = utcnow()
     try:
@@ -136,7 +148,7 @@ def _stored(db, principal: Principal, key: str) -> Response | None:
 def update_lead(principal: Principal, lead_id: int, body: s.LeadUpdate):
     db = get_db()
     lead = load_lead(db, principal, lead_id)
-    values = body.model_dump(exclude_unset=True)
+    values = _as_web_form(body.model_dump(exclude_unset=True))
     if values.get("currency", "") is None:
         values.pop("currency")
     try:

@@ -85,11 +85,12 @@ def test_vendor_token_refers_decides_and_closes_through_the_services(client, db,
     h = bearer(secret)
     accepted = client.post(f"/api/v1/leads/{lead.id}/status", json={"status": "accepted"}, headers=h)
     assert accepted.status_code == 200 and accepted.get_json()["status"] == "accepted"
-    edited = client.patch(f"/api/v1/leads/{lead.id}", json={"contact_phone": "+44 20 1234", "notes": "new"},
-                          headers=h)
+    edited = client.patch(f"/api/v1/leads/{lead.id}", json={"contact_phone": "+44 20 1234", "notes": "new",
+                                                             "expected_close": "2027-03-17"}, headers=h)
     assert edited.status_code == 200
     fields = [e["field"] for e in edited.get_json()["history"] if e["kind"] == "field"]
-    assert sorted(fields) == ["contact_phone", "notes"]
+    assert sorted(fields) == ["contact_phone", "expected_close", "notes"]
+    assert edited.get_json()["expected_close"] == "2027-03-01"
     no_value = client.post(f"/api/v1/leads/{lead.id}/status", json={"status": "won"}, headers=h)
     assert no_value.status_code == 422 and no_value.mimetype == "application/problem+json"
     won = client.post(f"/api/v1/leads/{lead.id}/status", json={"status": "won", "actual_value": "5000"}, headers=h)
