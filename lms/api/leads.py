@@ -114,6 +114,11 @@ def create_lead(principal: Principal, body: s.LeadCreate):
             lead = service.refer_lead(db, principal.user, partner, prospect, now)
     except DomainError as error:
         db.rollback()
+        # A retry that waited on the first attempt's locks: the rule says "already registered", but the key
+        # says it is the same request, so it gets the first attempt's response.
+        stored = _stored(db, principal, key) if key is not None else None
+        if stored is not None:
+            return stored
         raise _domain_error(error) from None
     db.flush()
     payload = json.dumps(_detail(db, lead).model_dump(mode="json"), separators=(",", ":"))
