@@ -67,14 +67,20 @@ def register_blueprints(app: Flask) -> None:
     from lms.courses import bp as courses_bp
     from lms.partners import bp as partners_bp
     from lms.dashboard import bp as dashboard_bp
+    from lms.exports import bp as exports_bp
     from lms.leads import bp as leads_bp
     from lms.plans import bp as plans_bp
     from lms.surveys import bp as surveys_bp
+    from lms.webhooks import bp as webhooks_bp
     from lms.workspace import bp as workspace_bp
 
     for blueprint in (accounts_bp, partners_bp, admin_bp, bookings_bp, checkins_bp, courses_bp, surveys_bp, leads_bp,
-                      dashboard_bp, plans_bp, workspace_bp):
+                      dashboard_bp, plans_bp, workspace_bp, exports_bp, webhooks_bp):
         app.register_blueprint(blueprint)
+
+    from lms.api import init_app as api_init
+
+    api_init(app)  # /api/v1: bearer tokens, no cookies, no CSRF
 
     @app.get("/")
     def index():
@@ -96,6 +102,7 @@ def connect_signals() -> None:
     from lms.leads import connect_signals as leads_signals
     from lms.plans import connect_signals as plans_signals
     from lms.surveys import connect_signals as surveys_signals
+    from lms.webhooks import connect_signals as webhooks_signals
     from lms.workspace import connect_signals as workspace_signals
 
     bookings_signals()
@@ -104,6 +111,7 @@ def connect_signals() -> None:
     leads_signals()
     plans_signals()
     workspace_signals()
+    webhooks_signals()
 
 
 def register_errors(app: Flask) -> None:

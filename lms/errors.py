@@ -28,6 +28,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(TooManyRequests)
     def too_many_requests(error: TooManyRequests):
+        if request.path.startswith("/api/"):  # the JSON API answers problem+json
+            from lms.api.auth import http_problem
+
+            return http_problem(error)
         retry_after = _retry_after(error)
         message = f"Too many attempts. Please wait {retry_after} seconds and try again."
         if request.endpoint == "accounts.login":
@@ -40,6 +44,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):  # the JSON API answers problem+json
+            from lms.api.auth import http_problem
+
+            return http_problem(error)
         titles = {403: "Not allowed", 404: "Not found", 405: "Not allowed", 400: "Bad request"}
         messages = {
             403: "Your account cannot open this page.",

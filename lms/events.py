@@ -98,3 +98,6 @@ lead_payout_changed = portal.signal("lead-payout-changed")
 #: The check-in record form is being built. kwargs: db, user, partner, checkin (None for ad hoc), now. A receiver
 #: returns a `Panel` shown inside the form (the workspace's agenda, whose ticked boxes post `agenda_covered`).
 checkin_record_requested = portal.signal("checkin-record-requested")
+# --- surveys (sent for the API's webhooks) ---------------------------------------------------------------
+#: A survey was answered. kwargs: db, user, response (SurveyResponse), now.
+survey_response_created = portal.signal("survey-response-created")

@@ -39,6 +39,7 @@ def scheduled_jobs() -> list[Job]:
     from lms.surveys import invitations as surveys
     from lms.leads import jobs as leads
     from lms.plans import nudge
+    from lms.webhooks import service as webhooks
 
     return [
         Job("checkins.plan", checkins.plan, "plan check-ins after held kickoffs; keep 12 months planned"),
@@ -50,6 +51,7 @@ def scheduled_jobs() -> list[Job]:
         Job("leads.expiry_notices", leads.expiry_notices, "tell partners 14 days before a registration expires"),
         Job("leads.payout_notices", leads.payout_notices, "unpaid commission 30 days after the win, every 14 days"),
         Job("plans.quiet_partners", nudge.quiet_partners, "nudge partners quiet for 30 days; plan at risk after 60"),
+        Job("webhooks.deliver", webhooks.send_job, "send due webhook deliveries, signed; retry with backoff for a day"),
     ]
 
 

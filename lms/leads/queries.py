@@ -17,6 +17,7 @@ from lms.checkins.sla import business_deadline
 from lms.leads.commission import format_money
 from lms.leads.identity import display_domain
 from lms.leads.policy import get_settings
+from lms.csvexport import safe_cell  # noqa: F401  (the one formula-injection helper; re-exported)
 from lms.models import Lead, LeadEvent, Partner, Tier, User
 from lms.models.lead import DIRECTIONS, STATUSES
 
@@ -129,14 +130,6 @@ CSV_COLUMNS = ["lead id", "direction", "status", "partner", "tier", "company", "
                "contact email", "contact phone", "estimated value", "currency", "expected close", "registered",
                "expires", "renewals", "actual value", "commission", "payout stage", "invoiced on", "paid on",
                "reason"]
-
-
-def safe_cell(value) -> str:
-    """A spreadsheet cell that cannot run as a formula (OWASP CSV injection): prefix = + - @ tab CR with '."""
-    text = "" if value is None else str(value)
-    if text and text[0] in "=+-@\t\r":
-        return "'" + text
-    return text
 
 
 def _iso(value) -> str:

@@ -1,6 +1,7 @@
 """All models, one module per aggregate, re-exported here so Alembic and callers see one namespace."""
 
 from lms.db import Base
+from lms.models.api_token import ApiIdempotencyKey, ApiToken
 from lms.models.audit import AuditEvent
 from lms.models.availability import Availability, AvailabilityWindow, DayOff
 from lms.models.booking import Booking, GroupSession, SessionSeat
@@ -22,6 +23,7 @@ from lms.models import indexes  # noqa: F401  (composite indexes of the list pag
 from lms.models.user import UserSession
 from lms.models.plan import Plan, PlanGoal, PlanRevision, QuietSpell
 from lms.models.workspace import AgendaItem, Document, DocumentVersion, Post, ThreadRead
+from lms.models.webhook import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "Base", "AccountToken", "AuditEvent", "Availability", "AvailabilityWindow", "Booking", "DayOff",
@@ -35,5 +37,6 @@ __all__ = [
     "SurveySettings", "SurveySuppression", "SurveyVersion",
     "Plan", "PlanGoal", "PlanRevision", "QuietSpell",
     "AgendaItem", "Document", "DocumentVersion", "Post", "ThreadRead",
+    "ApiIdempotencyKey", "ApiToken", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint",
 ]
 __all__ += ["CheckAttempt"]

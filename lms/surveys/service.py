@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from lms import audit
+from lms import audit, events
 from lms.checkins.calendar import holidays_of, today_for, zone_of
 from lms.checkins.sla import business_deadline
 from lms.db import utcnow
@@ -166,6 +166,7 @@ def submit_response(db: Session, user: User, invitation: SurveyInvitation, data:
     follow_up = open_follow_up(db, response, partner, now) if unhappy else None
     audit.record(db, user, "survey.answered", response, f"{user.name} answered “{invitation.survey.title}”"
                  + (" (unhappy: follow-up opened for the manager)" if follow_up else ""), partner_id=partner.id)
+    events.survey_response_created.send("surveys", db=db, user=user, response=response, now=now)
     return response
 
 

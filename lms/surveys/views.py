@@ -15,6 +15,7 @@ from lms.db import get_db, utcnow
 from lms.models import Partner, Survey, SurveyFollowUp, SurveyResponse, Tier, User
 from lms.pagination import page_arg, paginate
 from lms.surveys import bp, charts, insights, service
+from lms.csvexport import safe_cell
 from lms.surveys.forms import AnswerForm, NoteForm, SettingsForm, SurveyForm
 from lms.surveys.invitations import get_settings, is_open
 from lms.surveys.panels import open_invitations
@@ -142,12 +143,7 @@ def comments():
     )
 
 
-def _cell(value) -> str:
-    """A CSV cell a spreadsheet will not run: text starting = + - @ (or tab/CR) gets a leading apostrophe."""
-    if value is None:
-        return ""
-    text = value if isinstance(value, str) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+_cell = safe_cell  # the one formula-injection helper (lms/csvexport.py)
 
 
 @bp.get("/surveys/export.csv")
