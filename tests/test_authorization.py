@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import pytest
 
+from tests.api.factories import foreign_values as api_values
 from tests.bookings.factories import foreign_values as booking_values
-
 from tests.checkins import factories as checkin_factories
 from tests.courses.helpers import course_values
-from tests.leads.factories import foreign_values as lead_values
 from tests.factories import given_up_message
+from tests.leads.factories import foreign_values as lead_values
 from tests.surveys import factories as survey_factories
 from tests.workspace.factories import foreign_values as workspace_values
-from tests.surveys import factories as survey_factories
-from tests.leads.factories import foreign_values as lead_values
-from tests.api.factories import foreign_values as api_values
 
 # Endpoints anyone may open signed out (their tokens or codes are the secret).
 PUBLIC_ENDPOINTS = {
@@ -65,7 +62,6 @@ def foreign_values(make, db, other_partner, other_user) -> dict[str, object]:
     values["survey_id"] = unhappy.survey_id  # admin-only: everyone else gets 403
     values["step"] = "contacted"
     values.update(workspace_values(db, make, other_partner, other_user))  # plans and workspace
-    values.update(lead_values(db, other_partner, other_user))
     values.update(api_values(db, other_partner))
     return values
 

@@ -99,8 +99,9 @@ def test_bad_ids_and_unknown_paths_are_problem_404_never_500(client, db):
     _token, secret = token(db)
     db.commit()
     for url in ("/api/v1/partners/0", "/api/v1/partners/-1", "/api/v1/partners/99999999999999999999",
-                "/api/v1/partners/abc", "/api/v1/leads/%00", "/api/v1/nothing-here", "/api/v1/users/1%0A/progress"):
+                "/api/v1/partners/abc", "/api/v1/nothing-here", "/api/v1/users/1%0A/progress"):
         _is_problem(client.get(url, headers=bearer(secret)), 404)
+    _is_problem(client.get("/api/v1/leads/%00", headers=bearer(secret)), 400)  # the request guard, as problem+json
 
 
 def test_bad_query_and_cursor_are_422_and_400(client, db):
@@ -108,7 +109,8 @@ def test_bad_query_and_cursor_are_422_and_400(client, db):
     db.commit()
     body = _is_problem(client.get("/api/v1/partners?limit=100000", headers=bearer(secret)), 422)
     assert body["errors"][0]["loc"] == ["limit"]
-    _is_problem(client.get("/api/v1/partners?manager=1%00", headers=bearer(secret)), 422)
+    _is_problem(client.get("/api/v1/partners?manager=1x", headers=bearer(secret)), 422)
+    _is_problem(client.get("/api/v1/partners?manager=1%00", headers=bearer(secret)), 400)  # the request guard
     _is_problem(client.get("/api/v1/partners?cursor=%00garbage", headers=bearer(secret)), 400)
 
 
