@@ -155,7 +155,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(courses_cli)
     app.cli.add_command(jobs_cli)  # scheduled work: `flask jobs run`
     app.cli.add_command(holidays_cli)  # public holidays for SLAs and check-in dates
-    from lms.api.commands import api_cli, webhooks_cli
+    from lms.api.commands import api_cli
+    from lms.webhooks.commands import webhooks_cli
 
     app.cli.add_command(api_cli)  # `flask api token create`
     app.cli.add_command(webhooks_cli)  # `flask webhooks send`

@@ -29,18 +29,3 @@ def token_create(name: str, scope: str, partner_id: int | None) -> None:
     db.commit()
     click.echo(f"Token {token.id} ({scope}{f', partner {partner_id}' if partner_id else ''}):")
     click.echo(secret)
-
-
-webhooks_cli = AppGroup("webhooks", help="Signed webhooks.")
-
-
-@webhooks_cli.command("send")
-def webhooks_send() -> None:
-    """Send due webhook deliveries now (also a step of `flask jobs run`)."""
-    from lms.db import utcnow
-    from lms.webhooks.service import send_due
-
-    db = get_db()
-    summary = send_due(db, utcnow())
-    db.commit()
-    click.echo(summary)
