@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from lms.dashboard.health import HEALTH_BANDS, PARTS
-from lms.dashboard.service import STAGES
+from lms.dashboard.service import NOT_INVITED, STAGES
 from lms.leads.commission import CURRENCIES
 
 # One-line text: no NUL, no CR/LF. Text: no NUL.
@@ -21,7 +21,6 @@ Cursor = Annotated[str, Field(max_length=64, description="The `next` link's curs
 Limit = Annotated[int, Field(ge=1, le=100, description="Items per page (default 50)")]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 # The dashboard's funnel stages, furthest reached; "not_invited" is the dashboard's "" (before the invite).
-NOT_INVITED = "not_invited"
 STAGE_KEYS = (NOT_INVITED, *(stage.key for stage in STAGES))
 StageKey = Literal[STAGE_KEYS]  # type: ignore[valid-type]
 

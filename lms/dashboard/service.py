@@ -111,6 +111,7 @@ STAGES: list[Stage] = [
     Stage("active", "Active", active),
 ]
 STAGE_LABELS = {"": "Not invited yet", **{s.key: s.label for s in STAGES}}
+NOT_INVITED = "not_invited"  # the API's and webhooks' name for "" (before the invite)
 
 
 def stage_of(f: PartnerFacts, today: date) -> str:

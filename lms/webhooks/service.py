@@ -130,8 +130,7 @@ def send_job(db: Session, now: datetime) -> str:
 def record_partner_stage(db: Session, partner_id: int | None, now: datetime) -> bool:
     """Compute the partner's funnel stage (the dashboard's rules) and, when it differs from the stage last
     recorded on the partner, store it and queue `partner.stage_changed` (from is null the first time)."""
-    from lms.api.schemas import NOT_INVITED
-    from lms.dashboard.service import stages_and_health
+    from lms.dashboard.service import NOT_INVITED, stages_and_health
     from lms.models import Partner
 
     partner = db.get(Partner, partner_id) if partner_id is not None else None
