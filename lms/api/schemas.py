@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+from lms.dashboard.health import HEALTH_BANDS, PARTS
+from lms.dashboard.service import NOT_INVITED, STAGES
 from lms.leads.commission import CURRENCIES
 
 # One-line text: no NUL, no CR/LF. Text: no NUL.
@@ -18,6 +20,9 @@ Money = Annotated[Decimal, Field(ge=0, lt=Decimal("1e15"), max_digits=18, decima
 Cursor = Annotated[str, Field(max_length=64, description="The `next` link's cursor (opaque)")]
 Limit = Annotated[int, Field(ge=1, le=100, description="Items per page (default 50)")]
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+# The dashboard's funnel stages, furthest reached; "not_invited" is the dashboard's "" (before the invite).
+STAGE_KEYS = (NOT_INVITED, *(stage.key for stage in STAGES))
+StageKey = Literal[STAGE_KEYS]  # type: ignore[valid-type]
 
 
 class Strict(BaseModel):
@@ -47,6 +52,7 @@ class PartnerQuery(PageQuery):
     updated_since: AwareDatetime | None = Field(
         default=None, description="Only partners created, or with anything on their timeline (audit log), at or "
                                   "after this time (RFC 3339 with an offset)")
+    stage: StageKey | None = Field(default=None, description="Only partners at this funnel stage")
 
 
 class LeadQuery(PageQuery):
@@ -78,6 +84,21 @@ class Learning(BaseModel):
     percent: int
 
 
+class HealthPartOut(BaseModel):
+    key: Literal[PARTS]  # type: ignore[valid-type]
+    label: str
+    measured: bool = Field(description="False when the part cannot be measured; the others share its weight")
+    weight: int = Field(description="Its share of 100 after scaling")
+    points: int = Field(description="What it cost (0 or negative)")
+    reason: str
+
+
+class HealthOut(BaseModel):
+    score: int = Field(ge=0, le=100)
+    band: Literal[tuple(HEALTH_BANDS)]  # type: ignore[valid-type]
+    parts: list[HealthPartOut]
+
+
 class PartnerSummary(BaseModel):
     id: int
     name: str
@@ -85,6 +106,8 @@ class PartnerSummary(BaseModel):
     tier: TierOut
     manager: PersonRef
     created_at: datetime
+    stage: StageKey = Field(description="The furthest funnel stage reached (as on the dashboard)")
+    health: HealthOut = Field(description="Health 0-100 and its parts (as on the dashboard)")
 
 
 class PartnerDetail(PartnerSummary):

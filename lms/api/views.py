@@ -36,10 +36,40 @@ def load_person(db: Session, principal: Principal, user_id: int) -> User:
     return user
 
 
-def _summary(partner: Partner) -> dict:
+def _standing(db: Session, ids: list[int]) -> dict:
+    """{partner id: (stage key, Health)} from the dashboard's rules, in a constant number of queries."""
+    from lms.dashboard.service import stages_and_health
+
+    if not ids:
+        return {}
+    return stages_and_health(db, select(Partner.id).where(Partner.id.in_(ids)), utcnow())
+
+
+def _health(health) -> s.HealthOut:
+    return s.HealthOut(score=health.score, band=health.band, parts=[
+        s.HealthPartOut(key=p.key, label=p.label, measured=p.measured, weight=p.weight, points=p.points,
+                        reason=p.reason) for p in health.parts])
+
+
+def _summary(partner: Partner, standing: dict) -> dict:
+    stage, health = standing[partner.id]
     return {"id": partner.id, "name": partner.name, "web_domain": partner.web_domain,
             "tier": {"key": partner.tier.key, "name": partner.tier.name},
-            "manager": {"id": partner.manager.id, "name": partner.manager.name}, "created_at": partner.created_at}
+            "manager": {"id": partner.manager.id, "name": partner.manager.name}, "created_at": partner.created_at,
+            "stage": stage or s.NOT_INVITED, "health": _health(health)}
+
+
+def _at_stage(db: Session, stmt, stage: str, cursor: str | None, limit: int):
+    """Narrow `stmt` to the first limit+1 partners after the cursor at `stage` (stages are computed, not stored:
+    the dashboard's facts for every candidate, a constant number of queries)."""
+    from lms.api.paging import decode_cursor
+    from lms.dashboard.service import stages_and_health
+
+    wanted = "" if stage == s.NOT_INVITED else stage
+    candidates = stmt.with_only_columns(Partner.id).where(Partner.id > decode_cursor(cursor))
+    standing = stages_and_health(db, candidates, utcnow())
+    ids = sorted(pid for pid, (key, _health) in standing.items() if key == wanted)[:limit + 1]
+    return stmt.where(Partner.id.in_(ids))
 
 
 @operation(bp, "GET", "/partners", summary="List partners", tag="partners", response=s.PartnerPage,
@@ -59,8 +89,11 @@ def list_partners(principal: Principal, query: s.PartnerQuery):
         changed = select(AuditEvent.partner_id).where(AuditEvent.occurred_at >= since,
                                                       AuditEvent.partner_id.is_not(None))
         stmt = stmt.where(or_(Partner.created_at >= since, Partner.id.in_(changed)))
+    if query.stage:
+        stmt = _at_stage(db, stmt, query.stage, query.cursor, query.limit)
     rows, next_link = page(db, stmt, Partner.id, query.cursor, query.limit, unique=True)
-    return s.PartnerPage(data=[s.PartnerSummary(**_summary(p)) for p in rows], next=next_link)
+    standing = _standing(db, [p.id for p in rows])
+    return s.PartnerPage(data=[s.PartnerSummary(**_summary(p, standing)) for p in rows], next=next_link)
 
 
 @operation(bp, "GET", "/partners/{partner_id}", summary="A partner with learning progress and next check-in",
@@ -73,7 +106,8 @@ def get_partner(principal: Principal, partner_id: int):
     completed, people = path_completion(db, [partner.id]).get(partner.id, (0, 0))
     next_checkin = db.scalar(select(func.min(CheckIn.due_on)).where(
         CheckIn.partner_id == partner.id, CheckIn.status == "planned", CheckIn.due_on >= utcnow().date()))
-    return s.PartnerDetail(**_summary(partner), next_checkin=next_checkin, learning=s.Learning(
+    standing = _standing(db, [partner.id])
+    return s.PartnerDetail(**_summary(partner, standing), next_checkin=next_checkin, learning=s.Learning(
         people=people, completed=completed, percent=round(100 * completed / people) if people else 0))
 
 

@@ -27,6 +27,8 @@ class Partner(Base):
     tier_id: Mapped[int] = mapped_column(ForeignKey("tiers.id", ondelete="RESTRICT"), index=True)
     manager_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The funnel stage the webhooks last saw (API key, e.g. "kickoff_held"); None until a stage event is seen.
+    funnel_stage: Mapped[str | None] = mapped_column(String(32))
 
     tier: Mapped[Tier] = relationship()
     manager: Mapped[User] = relationship(foreign_keys=[manager_id])

@@ -14,6 +14,7 @@ WEBHOOK_EVENTS = {
     "lead.status_changed": "A lead's status changed",
     "lead.payout_changed": "A won lead's payout moved",
     "survey.response_created": "A survey was answered",
+    "partner.stage_changed": "A partner moved to another funnel stage",
 }
 DELIVERY_STATES = ("pending", "delivered", "failed")
 

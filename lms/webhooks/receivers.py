@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lms.webhooks.service import queue_event
+from lms.webhooks.service import queue_event, record_partner_stage
 
 
 def _lead(lead) -> dict:
@@ -27,3 +27,26 @@ def on_survey_response(_sender, *, db, response, now, **_kwargs) -> None:
     queue_event(db, "survey.response_created", {"response_id": response.id, "survey_id": response.survey_id,
                                                 "partner_id": response.partner_id, "tier_id": response.tier_id,
                                                 "quarter": response.quarter}, now)
+
+
+# --- partner.stage_changed: recomputed where something that can move a stage happens ---------------------
+
+def on_kickoff_held(_sender, *, db, partner, now, **_kwargs) -> None:
+    record_partner_stage(db, partner.id, now)
+
+
+def on_certificate_issued(_sender, *, db, user, now, **_kwargs) -> None:
+    record_partner_stage(db, user.partner_id, now)
+
+
+def on_checkin_recorded(_sender, *, db, checkin, now, **_kwargs) -> None:
+    record_partner_stage(db, checkin.partner_id, now)
+
+
+def on_lead_created_stage(_sender, *, db, lead, now, **_kwargs) -> None:
+    record_partner_stage(db, lead.partner_id, now)  # the first lead
+
+
+def on_lead_won_stage(_sender, *, db, lead, to_status, now, **_kwargs) -> None:
+    if to_status == "won":  # a recent win makes the partner active
+        record_partner_stage(db, lead.partner_id, now)

@@ -125,3 +125,23 @@ def redeliver(db: Session, actor: User | None, delivery: WebhookDelivery, now: d
 
 def send_job(db: Session, now: datetime) -> str:
     return send_due(db, now)
+
+
+def record_partner_stage(db: Session, partner_id: int | None, now: datetime) -> bool:
+    """Compute the partner's funnel stage (the dashboard's rules) and, when it differs from the stage last
+    recorded on the partner, store it and queue `partner.stage_changed` (from is null the first time)."""
+    from lms.dashboard.service import NOT_INVITED, stages_and_health
+    from lms.models import Partner
+
+    partner = db.get(Partner, partner_id) if partner_id is not None else None
+    if partner is None:
+        return False
+    standing = stages_and_health(db, select(Partner.id).where(Partner.id == partner.id), now)
+    stage, health = standing[partner.id]
+    stage = stage or NOT_INVITED
+    if stage == partner.funnel_stage:
+        return False
+    previous, partner.funnel_stage = partner.funnel_stage, stage
+    queue_event(db, "partner.stage_changed", {"partner": {"id": partner.id, "name": partner.name},
+                                              "from": previous, "to": stage, "health": health.score}, now)
+    return True
