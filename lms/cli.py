@@ -72,7 +72,8 @@ def demo_scale(leads: int, survey_responses: int, **counts: int) -> None:
     started = time.monotonic()
     try:
         extra = {"leads": leads, "survey_responses": survey_responses}
-        grow(db, ScaleCounts(**counts, extra=extra), report=lambda label, n, s: click.echo(f"  {n:>8,} {label} ({s:.1f} s)"))
+        grow(db, ScaleCounts(**counts, extra=extra),
+             report=lambda label, n, s: click.echo(f"  {n:>8,} {label} ({s:.1f} s)"))
     except LookupError as error:
         raise click.ClickException(str(error)) from None
     db.commit()

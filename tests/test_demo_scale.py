@@ -71,7 +71,8 @@ def test_demo_scale_command_twice_adds_nothing_the_second_time(runner, db):
     load_demo(db)
     db.commit()
     args = ["demo", "scale", "--partners", "12", "--managers", "3", "--demo-manager-partners", "4", "--users", "24",
-            "--completions", "10", "--bookings", "6", "--support", "8", "--audit", "20", "--leads", "15", "--survey-responses", "10"]
+            "--completions", "10", "--bookings", "6", "--support", "8", "--audit", "20",
+            "--leads", "15", "--survey-responses", "10"]
     first = runner.invoke(args=args)
     assert first.exit_code == 0, first.output
     assert "12 partners" in first.output
