@@ -57,7 +57,9 @@ def demo_load() -> None:
 @click.option("--bookings", default=5_000, show_default=True)
 @click.option("--support", default=10_000, show_default=True)
 @click.option("--audit", default=200_000, show_default=True)
-def demo_scale(**counts: int) -> None:
+@click.option("--leads", default=50_000, show_default=True, help="with their identities and history")
+@click.option("--survey-responses", default=20_000, show_default=True, help="with invitations and answers")
+def demo_scale(leads: int, survey_responses: int, **counts: int) -> None:
     """Grow the demo database to benchmark scale (after `demo load`); running it again adds nothing."""
     import time
 
@@ -69,7 +71,9 @@ def demo_scale(**counts: int) -> None:
         return
     started = time.monotonic()
     try:
-        grow(db, ScaleCounts(**counts), report=lambda label, n, s: click.echo(f"  {n:>8,} {label} ({s:.1f} s)"))
+        extra = {"leads": leads, "survey_responses": survey_responses}
+        grow(db, ScaleCounts(**counts, extra=extra),
+             report=lambda label, n, s: click.echo(f"  {n:>8,} {label} ({s:.1f} s)"))
     except LookupError as error:
         raise click.ClickException(str(error)) from None
     db.commit()

@@ -21,17 +21,21 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from lms.checkins.planning import add_months, plan_dates
+from lms.leads.commission import commission_for
 from lms.models import (
-    AuditEvent, Booking, Certificate, CheckAnswer, CheckIn, CheckinPlan, Course, KnowledgeCheck, Lesson,
-    LessonCompletion, Partner, SupportRequest, Tier, User,
+    AuditEvent, Booking, Certificate, CheckAnswer, CheckIn, CheckinPlan, Course, KnowledgeCheck, Lead, LeadEvent,
+    LeadIdentity, Lesson, LessonCompletion, Partner, SupportRequest, Survey, SurveyAnswer, SurveyFollowUp,
+    SurveyInvitation, SurveyQuestion, SurveyResponse, SurveyVersion, Tier, User,
 )
 from lms.partners.service import name_key
+from lms.surveys.invitations import quarter_of
 
 DEMO_MANAGER = "anna.berg@example.com"
 SCALE_PREFIX = "Scale Partner"
@@ -277,6 +281,154 @@ def grow_audit(ctx: ScaleContext) -> int:
     return _bulk(ctx.db, AuditEvent, rows)
 
 
+# status, share of leads, direction ("in": registered by the partner, "out": referred to it)
+LEAD_MIX = (("registered", 30, "in"), ("accepted", 8, "out"), ("offered", 5, "out"), ("rejected", 5, "in"),
+            ("declined", 3, "out"), ("won", 20, "in"), ("lost", 15, "in"), ("expired", 14, "in"))
+LEAD_CURRENCIES = ("EUR", "EUR", "EUR", "USD", "USD", "GBP", "CHF", "JPY")
+PAYOUT_MIX = ("pending", "invoiced", "paid", "paid", "paid", "on_hold")
+
+
+def _users_of(ctx: ScaleContext) -> dict[int, int]:
+    users_of: dict[int, int] = {}
+    for user_id, partner_id in ctx.users:
+        users_of.setdefault(partner_id, user_id)
+    return users_of
+
+
+def grow_leads(ctx: ScaleContext) -> int:
+    """Leads of every status, each on its own prospect (so active claims never collide), with their history."""
+    rng, now, count = ctx.rng, ctx.now, ctx.counts.extra.get("leads", 50_000)
+    if not count or not ctx.partners:
+        return 0
+    users_of = _users_of(ctx)
+    statuses = [(status, direction) for status, share, direction in LEAD_MIX for _ in range(share)]
+    identities = [dict(key=f"d:lead{n + 1}.scale.example.com", created_at=now) for n in range(count)]
+    identity_ids = _bulk_ids(ctx.db, LeadIdentity, identities)
+    rows = []
+    for n, identity_id in enumerate(identity_ids):
+        partner_id, tier_id, manager_id, _since = ctx.partners[rng.randrange(len(ctx.partners))]
+        status, direction = rng.choice(statuses)
+        currency = rng.choice(LEAD_CURRENCIES)
+        registered = now - timedelta(days=rng.randint(0 if status == "registered" else 30, 700),
+                                     minutes=rng.randint(0, 1439))
+        estimate = Decimal(rng.randrange(1_000, 500_000))
+        row = dict(direction=direction, partner_id=partner_id, identity_id=identity_id,
+                   created_by_id=users_of.get(partner_id) if direction == "in" else manager_id,
+                   company_name=f"Scale Prospect {n + 1}", domain=f"lead{n + 1}.scale.example.com",
+                   country=rng.choice(("DE", "GB", "US", "FR", "NL", "SG", "AU")),
+                   contact_name=f"Contact {n + 1}", contact_email=f"buyer@lead{n + 1}.scale.example.com",
+                   contact_phone=None, estimated_value=estimate, currency=currency,
+                   expected_close=(registered + timedelta(days=rng.randint(30, 180))).date().replace(day=1),
+                   notes=None, status=status, status_reason=None,
+                   claim="holder" if status in ("registered", "accepted", "won") else None,
+                   conflict_with_id=None, conflict_outcome=None, share_percent=100, registered_at=registered,
+                   decided_at=None if status in ("registered", "offered") else registered + timedelta(days=2),
+                   expires_at=registered + timedelta(days=90) if status in ("registered", "accepted") else None,
+                   renewals=0, actual_value=None, closed_at=None, commission_rate=None, commission=None,
+                   payout_stage=None, payout_reason=None, invoiced_on=None, paid_on=None)
+        if status in ("registered", "accepted") and row["expires_at"] < now:
+            row["expires_at"] = now + timedelta(days=rng.randint(1, 90))
+            row["renewals"] = 1
+        if status in ("rejected", "declined", "lost"):
+            row["status_reason"] = "Not a fit for the programme" if status != "lost" else "Went with a competitor"
+        if status == "won":
+            closed = registered + timedelta(days=rng.randint(14, 29))
+            actual = (estimate * Decimal(rng.randint(60, 130)) / 100).quantize(Decimal("1"))
+            rate = ctx.tiers[tier_id].commission_rate
+            stage = rng.choice(PAYOUT_MIX)
+            row.update(actual_value=actual, closed_at=closed, commission_rate=rate,
+                       commission=commission_for(actual, rate, 100, currency), payout_stage=stage,
+                       payout_reason="Awaiting the customer's payment" if stage == "on_hold" else None,
+                       invoiced_on=closed.date() + timedelta(days=7) if stage in ("invoiced", "paid") else None,
+                       paid_on=closed.date() + timedelta(days=30) if stage == "paid" else None)
+        rows.append(row)
+    lead_ids = _bulk_ids(ctx.db, Lead, rows)
+    events = []
+    for lead_id, row in zip(lead_ids, rows):
+        events.append(dict(lead_id=lead_id, actor_id=row["created_by_id"], at=row["registered_at"], kind="created",
+                           field=None, from_value=None, to_value=row["status"] if row["status"] in (
+                               "registered", "offered") else ("registered" if row["direction"] == "in" else "offered"),
+                           note=None))
+        if row["decided_at"]:
+            first = "registered" if row["direction"] == "in" else "offered"
+            events.append(dict(lead_id=lead_id, actor_id=None, at=row["decided_at"], kind="status", field="status",
+                               from_value=first, to_value=row["status"], note=row["status_reason"]))
+        if row["payout_stage"]:
+            events.append(dict(lead_id=lead_id, actor_id=None, at=row["closed_at"], kind="payout",
+                               field="payout_stage", from_value=None, to_value=row["payout_stage"], note=None))
+    _bulk(ctx.db, LeadEvent, events)
+    return len(lead_ids)
+
+
+def grow_survey_responses(ctx: ScaleContext) -> int:
+    """Invitations answered once each, on the surveys' current versions; detractors get a follow-up."""
+    db, rng, now = ctx.db, ctx.rng, ctx.now
+    count = ctx.counts.extra.get("survey_responses", 20_000)
+    surveys = {trigger: survey_id for survey_id, trigger in db.execute(select(Survey.id, Survey.trigger))}
+    if not count or not ctx.users or not surveys:
+        return 0
+    current = {survey_id: version_id for survey_id, version_id in db.execute(
+        select(SurveyVersion.survey_id, func.max(SurveyVersion.id)).group_by(SurveyVersion.survey_id))}
+    questions: dict[int, list[tuple[int, int, str, str]]] = {}
+    for version_id, question_id, position, kind, prompt in db.execute(
+            select(SurveyQuestion.version_id, SurveyQuestion.id, SurveyQuestion.position, SurveyQuestion.kind,
+                   SurveyQuestion.prompt).order_by(SurveyQuestion.position)):
+        questions.setdefault(version_id, []).append((question_id, position, kind, prompt))
+    partner_of = {p[0]: p for p in ctx.partners}
+    triggers = [t for t in ("quarterly", "quarterly", "course", "kickoff") if t in surveys]
+    invitations, picks = [], []
+    for n in range(count):
+        user_id, partner_id = ctx.users[rng.randrange(len(ctx.users))]
+        survey_id = surveys[rng.choice(triggers)]
+        sent = now - timedelta(days=rng.randint(1, 700), minutes=rng.randint(0, 1439))
+        answered = sent + timedelta(hours=rng.uniform(0.5, 200))
+        invitations.append(dict(token=secrets.token_urlsafe(24), survey_id=survey_id, user_id=user_id,
+                                partner_id=partner_id, source_key=f"scale:{n + 1}", subject=None,
+                                quarter=quarter_of(sent), created_at=sent, expires_at=sent + timedelta(days=30),
+                                reminded_at=None, answered_at=min(answered, now)))
+        picks.append(survey_id)
+    invitation_ids = _bulk_ids(db, SurveyInvitation, invitations)
+    responses = [dict(invitation_id=invitation_id, survey_id=survey_id, version_id=current[survey_id],
+                      user_id=inv["user_id"], partner_id=inv["partner_id"], tier_id=partner_of[inv["partner_id"]][1],
+                      quarter=quarter_of(inv["answered_at"]), submitted_at=inv["answered_at"])
+                 for invitation_id, survey_id, inv in zip(invitation_ids, picks, invitations)]
+    response_ids = _bulk_ids(db, SurveyResponse, responses)
+    answers, follow_ups = [], []
+    for response_id, response in zip(response_ids, responses):
+        detractor = False
+        for question_id, position, kind, prompt in questions.get(response["version_id"], []):
+            score = text = None
+            if kind == "nps":
+                score = rng.choices(range(11), weights=(1, 1, 1, 1, 2, 2, 4, 8, 14, 16, 14))[0]
+                detractor = score <= 6
+            elif kind == "csat":
+                score = rng.choices(range(1, 6), weights=(1, 2, 5, 12, 14))[0]
+                detractor = score <= 2
+            elif kind == "choice":
+                continue
+            elif rng.random() < 0.3 or detractor:
+                text = "The onboarding calls were hard to book." if detractor else "Keep it up."
+            else:
+                continue  # an optional question left blank has no row
+            answers.append(dict(response_id=response_id, question_id=question_id, position=position, kind=kind,
+                                prompt=prompt, score=score, text=text))
+        if detractor:
+            submitted = response["submitted_at"]
+            status = "open" if submitted > now - timedelta(days=14) else rng.choice(("contacted", "resolved",
+                                                                                       "resolved"))
+            follow_ups.append(dict(
+                response_id=response_id, partner_id=response["partner_id"],
+                manager_id=partner_of[response["partner_id"]][2], status=status,
+                due_at=submitted + timedelta(days=2), created_at=submitted,
+                contacted_at=submitted + timedelta(days=1) if status != "open" else None,
+                contact_note="Called the partner" if status != "open" else None,
+                resolved_at=submitted + timedelta(days=5) if status == "resolved" else None,
+                resolution_note="Booked a call with the partner" if status == "resolved" else None))
+    _bulk(db, SurveyAnswer, answers)
+    _bulk(db, SurveyFollowUp, follow_ups)
+    return len(response_ids)
+
+
 # Each step grows one kind of record and returns how many rows it added. Leads and survey responses
 # (features landing later) append `grow_leads` / `grow_survey_responses` here.
 STEPS: list[tuple[str, Callable[[ScaleContext], int]]] = [
@@ -287,6 +439,8 @@ STEPS: list[tuple[str, Callable[[ScaleContext], int]]] = [
     ("bookings (with the check-ins they plan)", grow_bookings_and_checkins),
     ("support requests", grow_support),
     ("audit events", grow_audit),
+    ("leads (with their history)", grow_leads),
+    ("survey responses (with invitations and answers)", grow_survey_responses),
 ]
 
 
