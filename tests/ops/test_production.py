@@ -7,6 +7,7 @@ and Redis: `make test` starts both (.ci/postgres, .ci/redis).
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import threading
@@ -59,12 +60,17 @@ def two_instances(database_url, redis_url, tmp_path):
     b.terminate()
 
 
+_RUN = uuid.uuid4().hex[:4]  # Redis keeps limit counters across runs: a prefix of this run's own
+_PEOPLE = itertools.count(1)
+
+
 class Person(Client):
-    """A client behind the load balancer with its own address (X-Forwarded-For)."""
+    """A client behind the load balancer with an address of its own (X-Forwarded-For), never shared with
+    another person of this run or an earlier one (a shared address would share its sign-in limit)."""
 
     def __init__(self, base: str):
         super().__init__(base)
-        self.address = f"198.51.100.{uuid.uuid4().int % 250 + 1}"
+        self.address = f"2001:db8:{_RUN}::{next(_PEOPLE):x}"  # the documentation prefix: no real host
 
     def request(self, method, path, data=None, base=None):  # type: ignore[override]
         return super().request(method, path, data=data, base=base, headers={"X-Forwarded-For": self.address})
