@@ -1,14 +1,17 @@
-"""Pages benchmark: the portal under gunicorn on a PostgreSQL database at scale (`flask demo scale`).
+"""Pages benchmark: the portal as deployed (`make serve-prod`) on a PostgreSQL database at scale (`flask demo scale`).
 
     BENCH_DATABASE_URL=postgresql+psycopg://postgres:postgres@127.0.0.1/scale_bench \
         .venv/bin/python bench/pages.py [--seconds 8] [--clients 8] [--workers 2] [--port 5104] [--only /home]
 
-Measures in one run, each for a bounded time: the bare-Flask ceiling (`/_bare/`, a one-route Flask app in the
-same gunicorn), the signed-in floor (`/`: loads the user and redirects) and every list and agenda page, with
-`--clients` threads sending requests back to back (http.client, one connection per request: gunicorn's sync
-workers close it), then one client alone. Prints a Markdown table: req/s, p50/p95/p99 at N clients, p95 with
-one client, req/s as a share of the floor, SQL queries per request (`X-Queries`, see bench/pages_wsgi.py) and
-HTML size. Needs the `bench` extra (gunicorn, pyinstrument): `pip install -e '.[bench]'`.
+Starts `.ci/serve-prod` (gunicorn with lms/ops/gunicorn_conf.py, Redis, migrations first; the request log goes
+to --log) on --port, and on --port + 1 the measuring aids (bench/pages_wsgi.py, same worker count): a bare
+one-route Flask app at `/_bare/` (the ceiling of the set-up) and the portal with an `X-Queries` header (the SQL
+statements each page runs; production has no such header). Then measures in one run, each for a bounded time:
+the ceiling, the signed-in floor (`/`: loads the user and redirects) and every page of the three roles on
+serve-prod, with `--clients` threads sending requests back to back (http.client, a connection per request),
+then one client alone. Prints a Markdown table: req/s, p50/p95/p99 at N clients, p95 with one client, req/s
+as a share of the floor, queries per request and HTML size; a ✗ marks a goal missed. Needs the `bench` extra
+(gunicorn, limits[redis], pyinstrument): `pip install -e '.[bench]'`.
 """
 
 from __future__ import annotations
@@ -47,14 +50,27 @@ TARGETS = [
     Target("partner home", "/home", "partner"),
     Target("partner check-in plan", "/checkins/plan", "partner"),
     Target("partner courses", "/courses/", "partner"),
+    Target("partner kickoff", "/bookings/", "partner"),
+    Target("partner leads", "/leads/", "partner"),
+    Target("partner plan", "/plans/", "partner"),
+    Target("partner workspace", "/workspace/", "partner"),
+    Target("manager dashboard", "/dashboard/", "manager"),
+    Target("manager partners by health", "/dashboard/partners?sort=health", "manager"),
+    Target("manager partner timeline", "/dashboard/partners/{partner}", "manager"),
     Target("manager partners", "/partners/", "manager"),
     Target("manager calls agenda", "/bookings/agenda", "manager"),
     Target("manager check-ins agenda", "/checkins/", "manager"),
     Target("manager support", "/checkins/support", "manager"),
+    Target("manager leads", "/leads/", "manager"),
+    Target("manager survey insights", "/surveys/insights", "manager"),
+    Target("manager plans", "/plans/", "manager"),
+    Target("admin dashboard", "/dashboard/", "admin"),
     Target("admin partners", "/partners/", "admin"),
     Target("admin partners, page 60", "/partners/?page=60", "admin"),
     Target("admin users", "/admin/users", "admin"),
     Target("admin audit log", "/admin/audit", "admin"),
+    Target("admin leads", "/leads/", "admin"),
+    Target("admin survey comments", "/surveys/comments", "admin"),
 ]
 
 
@@ -112,14 +128,43 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000 if len(values) > 1 else 0.0
 
 
-def wait_until_up(port: int) -> None:
-    for _ in range(100):
+def wait_until_up(port: int, path: str, server: subprocess.Popen) -> None:
+    for _ in range(300):
+        if server.poll() is not None:
+            raise SystemExit(f"the server on :{port} exited with {server.returncode} (see --log)")
         try:
-            request(port, "/_bare/")
+            request(port, path)
             return
         except OSError:
             time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
+    raise SystemExit(f"nothing answered on :{port}")
+
+
+def demo_partner_id(url: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        found = conn.scalar(text("SELECT partner_id FROM users WHERE email = :e"), {"e": ACCOUNTS["partner"]})
+    engine.dispose()
+    return found
+
+
+def start_servers(args, url: str, log) -> tuple[subprocess.Popen, subprocess.Popen]:
+    """The portal as deployed (`make serve-prod`) on --port; the bench app (ceiling, X-Queries) on --port + 1."""
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-only-secret", PYTHONPATH=str(REPO))
+    env.pop("FLASK_APP", None)
+    prod = subprocess.Popen(
+        [str(REPO / ".ci/serve-prod")], cwd=REPO, stdout=log, stderr=log,
+        env=dict(env, PORT=str(args.port), HOST="127.0.0.1", WEB_CONCURRENCY=str(args.workers),
+                 BASE_URL=f"http://127.0.0.1:{args.port}"),
+    )
+    aids = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{args.port + 1}",
+         "--log-level", "warning", "bench.pages_wsgi:app"], cwd=REPO, stdout=log, stderr=log,
+        env=dict(env, LMS_ENV="production", BASE_URL=f"http://127.0.0.1:{args.port + 1}"),
+    )
+    return prod, aids
 
 
 def main() -> None:
@@ -127,50 +172,60 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=5104)
+    parser.add_argument("--port", type=int, default=5104, help="serve-prod's port; the measuring aids use the next")
     parser.add_argument("--only", action="append", help="measure only these paths (and the floor)")
+    parser.add_argument("--log", default="/tmp/bench-pages-server.log", help="where the servers' logs go")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         raise SystemExit("set BENCH_DATABASE_URL to a PostgreSQL database grown with `flask demo scale`")
-    env = dict(os.environ, DATABASE_URL=url, LMS_ENV="production", SECRET_KEY="bench-only-secret",
-               PYTHONPATH=str(REPO))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{args.port}",
-         "--log-level", "warning", "bench.pages_wsgi:app"], cwd=REPO, env=env,
-    )
-    try:
-        wait_until_up(args.port)
-        cookies = {role: sign_in(args.port, email) for role, email in ACCOUNTS.items()}
-        targets = [t for t in TARGETS if not args.only or t.path in args.only or t.label.startswith(("bare", "signed"))]
-        rows, floor = [], None
-        for target in targets:
-            cookie = cookies.get(target.role, "") if target.role else ""
-            response, html = request(args.port, target.path, cookie)  # warm up, and the size and query count
-            if response.status != 200 and target.path != "/":
-                print(f"{target.path}: HTTP {response.status}", file=sys.stderr)
-            latencies, errors = load(args.port, target.path, cookie, args.clients, args.seconds)
-            alone, _ = load(args.port, target.path, cookie, 1, args.seconds / 2)
-            rate = len(latencies) / args.seconds
-            if target.label.startswith("signed-in floor"):
-                floor = rate
-            rows.append((target, rate, pct(latencies, 50), pct(latencies, 95), pct(latencies, 99), pct(alone, 95),
-                         response.getheader("X-Queries", "-"), len(html), errors))
-            print(f"  measured {target.label}: {rate:.0f} req/s", file=sys.stderr)
-        print(f"\n{args.clients} clients, {args.workers} gunicorn sync workers, {args.seconds:.0f} s per page "
-              f"(+ {args.seconds / 2:.0f} s with 1 client)\n")
-        print("| page | role | req/s | p50 ms | p95 ms | p99 ms | p95 ms, 1 client | vs floor | queries | HTML KB |")
-        print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for target, rate, p50, p95, p99, alone95, queries, size, errors in rows:
-            share = f"{rate / floor:.0%}" if floor else "-"
-            goal = GOALS.get(target.role or "", 0)
-            flag = "" if not goal or target.label.startswith("signed") or not floor or rate / floor >= goal else " ✗"
-            print(f"| {target.label} `{target.path}` | {target.role or '-'} | {rate:.0f} | {p50:.0f} | {p95:.0f} | "
-                  f"{p99:.0f} | {alone95:.0f} | {share}{flag} | {queries} | {size / 1024:.0f} |"
-                  + (f" {errors} errors" if errors else ""))
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    partner = demo_partner_id(url)
+    with open(args.log, "w") as log:
+        prod, aids = start_servers(args, url, log)
+        try:
+            wait_until_up(args.port, "/healthz", prod)
+            wait_until_up(args.port + 1, "/_bare/", aids)
+            run(args, partner)
+        finally:
+            for server in (prod, aids):
+                server.send_signal(signal.SIGTERM)
+            for server in (prod, aids):
+                server.wait(timeout=60)
+
+
+def run(args, partner: int) -> None:
+    aid = args.port + 1
+    cookies = {role: sign_in(args.port, email) for role, email in ACCOUNTS.items()}
+    targets = [t for t in TARGETS if not args.only or t.path in args.only or t.label.startswith(("bare", "signed"))]
+    rows, floor = [], None
+    for target in targets:
+        path = target.path.format(partner=partner)
+        port = aid if target.path == "/_bare/" else args.port
+        cookie = cookies.get(target.role, "") if target.role else ""
+        response, html = request(aid, path, cookie)  # the query count and size, from the measuring aid
+        if response.status != 200 and path != "/":
+            print(f"{path}: HTTP {response.status}", file=sys.stderr)
+        request(port, path, cookie)  # warm up
+        latencies, errors = load(port, path, cookie, args.clients, args.seconds)
+        alone, _ = load(port, path, cookie, 1, args.seconds / 2)
+        rate = len(latencies) / args.seconds
+        if target.label.startswith("signed-in floor"):
+            floor = rate
+        rows.append((target, path, rate, pct(latencies, 50), pct(latencies, 95), pct(latencies, 99), pct(alone, 95),
+                     response.getheader("X-Queries", "-"), len(html), errors))
+        print(f"  measured {target.label}: {rate:.0f} req/s", file=sys.stderr)
+    print(f"\n`make serve-prod`: {args.workers} gunicorn workers (gthread, lms/ops/gunicorn_conf.py), Redis, "
+          f"{args.clients} clients, {args.seconds:.0f} s per page (+ {args.seconds / 2:.0f} s with 1 client)\n")
+    print("| page | role | req/s | p50 ms | p95 ms | p99 ms | p95 ms, 1 client | vs floor | queries | HTML KB |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for target, path, rate, p50, p95, p99, alone95, queries, size, errors in rows:
+        share = f"{rate / floor:.0%}" if floor else "-"
+        goal = GOALS.get(target.role or "", 0)
+        flag = "" if not goal or target.label.startswith("signed") or not floor or rate / floor >= goal else " ✗"
+        slow = " ✗" if p95 >= 150 or alone95 >= 50 else ""
+        print(f"| {target.label} `{path}` | {target.role or '-'} | {rate:.0f} | {p50:.0f} | {p95:.0f}{slow} | "
+              f"{p99:.0f} | {alone95:.0f} | {share}{flag} | {queries} | {size / 1024:.0f} |"
+              + (f" {errors} errors" if errors else ""))
 
 
 if __name__ == "__main__":

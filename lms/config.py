@@ -25,8 +25,8 @@ _STRING_VARS = (
     "COURSES_DIR",
     "DASHBOARD_HEALTH_WEIGHTS",
 )
-_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "DASHBOARD_DUST_DAYS")
-_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "QUIET_AFTER_DAYS", "QUIET_AT_RISK_DAYS")
+_INT_VARS = ("MAIL_PORT", "PROXY_FIX_HOPS", "DASHBOARD_DUST_DAYS", "DASHBOARD_CACHE_SECONDS", "QUIET_AFTER_DAYS",
+             "QUIET_AT_RISK_DAYS")
 _BOOL_VARS = ("MAIL_USE_TLS", "MAIL_USE_SSL")
 
 
@@ -67,6 +67,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         # and the days without activity after which a partner is "gathering dust".
         "DASHBOARD_HEALTH_WEIGHTS": "activity=30,learning=25,rhythm=20,pipeline=15,satisfaction=10",
         "DASHBOARD_DUST_DAYS": 30,
+        # Seconds the dashboard keeps its figures between recorded changes (lms/dashboard/snapshot.py);
+        # None: 60 in production, 0 (off) in development and tests.
+        "DASHBOARD_CACHE_SECONDS": None,
         # plans: a partner with no sign-in, lesson, lead, survey answer or call for this many days gets a nudge;
         # after QUIET_AT_RISK_DAYS its plan is marked at risk.
         "QUIET_AFTER_DAYS": 30,
@@ -121,6 +124,8 @@ def load_config(app, test_config: Mapping[str, Any] | None = None, environ: Mapp
     config["REMEMBER_COOKIE_SECURE"] = config["SESSION_COOKIE_SECURE"]
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or config["REDIS_URL"] or "memory://"
     config["TESTING"] = env == "testing" or bool(config.get("TESTING"))
+    if config.get("DASHBOARD_CACHE_SECONDS") is None:
+        config["DASHBOARD_CACHE_SECONDS"] = 60 if env == "production" else 0
     if isinstance(config.get("DASHBOARD_HEALTH_WEIGHTS"), str):
         from lms.dashboard.health import parse_weights  # refuse a typo at start-up, not on the first page view
 

@@ -141,6 +141,9 @@ class AuthActions:
         )
 
     def login_as(self, user):
+        # Sign out whoever was signed in: /login only redirects a signed-in visitor, so a second login_as
+        # would silently keep measuring the first user.
+        self.logout()
         response = self.login(user.email)
         assert response.status_code == 302, response.get_data(as_text=True)
         return user

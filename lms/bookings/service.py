@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
@@ -259,24 +259,26 @@ def live_kickoff(db: Session, partner_id: int) -> Booking | None:
 
 
 def kickoff_state(db: Session, partner: Partner) -> KickoffState:
-    group = partner.tier.is_group_onboarding
-    if group:
+    """The partner's kickoff (a call, or a seat in a group session): one query for the live one, or else
+    the latest, whose status tells whether the partner missed it."""
+    if partner.tier.is_group_onboarding:
+        live = case((SessionSeat.status.in_(LIVE_STATUSES), 0), else_=1)
         seat = db.scalar(
-            select(SessionSeat).where(SessionSeat.partner_id == partner.id, SessionSeat.status.in_(LIVE_STATUSES))
-            .options(joinedload(SessionSeat.session))
+            select(SessionSeat).where(SessionSeat.partner_id == partner.id)
+            .order_by(live, SessionSeat.id.desc()).limit(1).options(joinedload(SessionSeat.session))
         )
-        last = db.scalar(
-            select(SessionSeat.status).where(SessionSeat.partner_id == partner.id)
-            .order_by(SessionSeat.id.desc()).limit(1)
-        )
-        return KickoffState(group=True, seat=seat, last_no_show=seat is None and last == "no_show")
-    booking = live_kickoff(db, partner.id)
-    last = db.scalar(
-        select(Booking.status).where(Booking.partner_id == partner.id, Booking.kind == "kickoff")
-        .order_by(Booking.id.desc()).limit(1)
+        current = seat if seat is not None and seat.status in LIVE_STATUSES else None
+        return KickoffState(group=True, seat=current,
+                            last_no_show=current is None and seat is not None and seat.status == "no_show")
+    live = case((Booking.status.in_(LIVE_STATUSES), 0), else_=1)
+    latest = db.scalar(
+        select(Booking).where(Booking.partner_id == partner.id, Booking.kind == "kickoff")
+        .order_by(live, Booking.id.desc()).limit(1)
     )
+    booking = latest if latest is not None and latest.status in LIVE_STATUSES else None
     no_times = booking is None and get_availability(db, partner.manager_id) is None
-    return KickoffState(group=False, booking=booking, last_no_show=booking is None and last == "no_show",
+    return KickoffState(group=False, booking=booking,
+                        last_no_show=booking is None and latest is not None and latest.status == "no_show",
                         no_times=no_times)
 
 

@@ -1,6 +1,6 @@
 """The dashboard's short lists, each one query for its rows and one for its total, linking to its page.
 
-Each list is one function of the same shape, `(rows, total)`.
+Each list is one function of the same shape, `(rows, total)`; the rows come with the partner they name.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from lms.dashboard.service import SHORT_LIST
 from lms.models import CheckIn, Lead, Partner, SupportRequest, SurveyFollowUp
@@ -26,7 +26,8 @@ def overdue_checkins(db: Session, partner_ids: Select, today: date, limit: int =
                CheckIn.due_on < today)
         .order_by(CheckIn.due_on, Partner.name, CheckIn.id)
     )
-    return list(db.scalars(stmt.limit(limit))), _count(db, stmt)
+    shown = stmt.options(joinedload(CheckIn.partner))
+    return list(db.scalars(shown.limit(limit))), _count(db, stmt)
 
 
 def open_support_requests(db: Session, partner_ids: Select, limit: int = SHORT_LIST) -> tuple[list[SupportRequest], int]:
@@ -36,7 +37,8 @@ def open_support_requests(db: Session, partner_ids: Select, limit: int = SHORT_L
         .where(SupportRequest.partner_id.in_(partner_ids.scalar_subquery()), SupportRequest.answered_at.is_(None))
         .order_by(SupportRequest.due_at.is_(None), SupportRequest.due_at, SupportRequest.created_at, SupportRequest.id)
     )
-    return list(db.scalars(stmt.limit(limit))), _count(db, stmt)
+    shown = stmt.options(joinedload(SupportRequest.partner))
+    return list(db.scalars(shown.limit(limit))), _count(db, stmt)
 
 
 def undecided_leads(db: Session, partner_ids: Select, limit: int = SHORT_LIST) -> tuple[list[Lead], int]:
@@ -47,7 +49,8 @@ def undecided_leads(db: Session, partner_ids: Select, limit: int = SHORT_LIST) -
                Lead.status == "registered")
         .order_by(Lead.conflict_with_id.is_(None), Lead.registered_at, Lead.id)
     )
-    return list(db.scalars(stmt.limit(limit))), _count(db, stmt)
+    shown = stmt
+    return list(db.scalars(shown.limit(limit))), _count(db, stmt)
 
 
 def open_lead_conflicts(db: Session, partner_ids: Select) -> int:
@@ -64,4 +67,5 @@ def detractor_follow_ups(db: Session, partner_ids: Select, limit: int = SHORT_LI
         .where(SurveyFollowUp.partner_id.in_(partner_ids.scalar_subquery()), SurveyFollowUp.status != "resolved")
         .order_by(SurveyFollowUp.due_at, SurveyFollowUp.id)
     )
-    return list(db.scalars(stmt.limit(limit))), _count(db, stmt)
+    shown = stmt.options(joinedload(SurveyFollowUp.partner))
+    return list(db.scalars(shown.limit(limit))), _count(db, stmt)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable
 
@@ -188,11 +189,26 @@ class PartnerRow:
 
 @dataclass
 class Overview:
+    """The figures of one dashboard view; kept and shared between requests by `snapshot` (read-only)."""
+
     rows: list[PartnerRow]
     funnel: Funnel
     dust_days: int
     today: date
     dusty: list[PartnerRow] = field(default_factory=list)
+    computed_at: datetime | None = None
+    selections: dict[tuple, list[PartnerRow]] = field(default_factory=dict, repr=False)  # see select_rows
+
+    @cached_property
+    def band_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(health_rules.HEALTH_BANDS, 0)
+        for row in self.rows:
+            counts[row.health.band] = counts.get(row.health.band, 0) + 1
+        return counts
+
+    @cached_property
+    def satisfaction(self) -> list[TierSatisfaction]:
+        return satisfaction_by_tier(self.rows)
 
 
 def overview(db: Session, user: User, filters: Filters, now: datetime) -> Overview:
@@ -209,7 +225,7 @@ def overview(db: Session, user: User, filters: Filters, now: datetime) -> Overvi
             row.dusty_days = (now - since).days
         rows.append(row)
     dusty = sorted((r for r in rows if r.dusty_days is not None), key=lambda r: (-r.dusty_days, r.facts.name))
-    return Overview(rows, funnel(list(facts.values()), today), dust_days, today, dusty)
+    return Overview(rows, funnel(list(facts.values()), today), dust_days, today, dusty, computed_at=now)
 
 
 SORTS: dict[str, tuple[str, Callable[[PartnerRow], tuple]]] = {
@@ -226,7 +242,11 @@ def _last_at_key(row: PartnerRow) -> float:
 
 
 def select_rows(overview_: Overview, filters: Filters) -> list[PartnerRow]:
-    """The rows that pass the stage, health and dust filters, in the chosen order."""
+    """The rows that pass the stage, health and dust filters, in the chosen order (kept with the overview)."""
+    key = (filters.stage, filters.health, filters.dust, filters.sort)
+    found = overview_.selections.get(key)
+    if found is not None:
+        return found
     rows = overview_.rows
     if filters.stage:
         rows = [r for r in rows if r.stage == filters.stage]
@@ -234,7 +254,8 @@ def select_rows(overview_: Overview, filters: Filters) -> list[PartnerRow]:
         rows = [r for r in rows if r.health.band == filters.health]
     if filters.dust:
         rows = [r for r in rows if r.dusty_days is not None]
-    return sorted(rows, key=SORTS.get(filters.sort, SORTS["health"])[1])
+    found = overview_.selections[key] = sorted(rows, key=SORTS.get(filters.sort, SORTS["health"])[1])
+    return found
 
 
 @dataclass(frozen=True)

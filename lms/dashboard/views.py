@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lms.access import load_partner, role_required
 from lms.checkins import service as checkins
 from lms.checkins.calendar import today_for
-from lms.dashboard import bp, lists, service
+from lms.dashboard import bp, lists, service, snapshot
 from lms.dashboard.chart import WIDTH, funnel_bars
 from lms.dashboard.export import partners_csv
 from lms.dashboard.forms import read_filters
@@ -38,14 +38,13 @@ def index():
     now = utcnow()
     filters = read_filters(request.args)
     ids = service.partner_ids(current_user, filters)
-    overview = service.overview(db, current_user, filters, now)
+    overview = snapshot.overview_for(db, current_user, filters, now)
     bars, height = funnel_bars(overview.funnel)
     today = today_for(current_user, now)
-    band_counts = {band: sum(1 for r in overview.rows if r.health.band == band) for band in HEALTH_BANDS}
     return render_template(
         "dashboard/index.html", overview=overview, filters=filters, bars=bars, chart_width=WIDTH,
-        chart_height=height, band_counts=band_counts, overdue=lists.overdue_checkins(db, ids, today),
-        support=lists.open_support_requests(db, ids), satisfaction=service.satisfaction_by_tier(overview.rows),
+        chart_height=height, band_counts=overview.band_counts, overdue=lists.overdue_checkins(db, ids, today),
+        support=lists.open_support_requests(db, ids), satisfaction=overview.satisfaction,
         leads=lists.undecided_leads(db, ids), conflicts=lists.open_lead_conflicts(db, ids),
         follow_ups=lists.detractor_follow_ups(db, ids),
         now=now, **_filter_choices(db),
@@ -58,7 +57,7 @@ def partners():
     db = get_db()
     now = utcnow()
     filters = read_filters(request.args)
-    rows = service.select_rows(service.overview(db, current_user, filters, now), filters)
+    rows = service.select_rows(snapshot.overview_for(db, current_user, filters, now), filters)
     number = page_arg()
     start = (number - 1) * PER_PAGE
     page = Page(items=rows[start:start + PER_PAGE], page=number, per_page=PER_PAGE,
@@ -71,7 +70,7 @@ def partners():
 def export():
     db = get_db()
     filters = read_filters(request.args)
-    rows = service.select_rows(service.overview(db, current_user, filters, utcnow()), filters)
+    rows = service.select_rows(snapshot.overview_for(db, current_user, filters, utcnow()), filters)
     stamp = utcnow().strftime("%Y-%m-%d")
     return Response(partners_csv(rows), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="partners-{stamp}.csv"'})

@@ -17,7 +17,7 @@ def open_invitations(db: Session, user: User, now: datetime) -> list[SurveyInvit
     return list(db.scalars(
         select(SurveyInvitation).where(SurveyInvitation.user_id == user.id, SurveyInvitation.answered_at.is_(None),
                                        SurveyInvitation.expires_at > now)
-        .order_by(SurveyInvitation.created_at.desc())
+        .order_by(SurveyInvitation.created_at.desc()).options(joinedload(SurveyInvitation.survey))
     ))
 
 
@@ -52,7 +52,7 @@ def overdue_digest(_sender, *, db: Session, now: datetime, **_kwargs) -> dict[in
     overdue = db.scalars(
         select(SurveyFollowUp).join(Partner, Partner.id == SurveyFollowUp.partner_id)
         .where(SurveyFollowUp.status != "resolved", SurveyFollowUp.due_at < now)
-        .order_by(SurveyFollowUp.due_at, SurveyFollowUp.id)
+        .order_by(SurveyFollowUp.due_at, SurveyFollowUp.id).options(joinedload(SurveyFollowUp.partner))
     )
     by_manager: dict[int, list[str]] = defaultdict(list)
     for follow_up in overdue:
