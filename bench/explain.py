@@ -31,6 +31,10 @@ CASES = [
     ("ix_certificates_course_issued", "course certificates: newest first (first page)",
      "SELECT * FROM certificates WHERE course_id = (SELECT min(id) FROM courses) "
      "ORDER BY issued_at DESC, id DESC LIMIT 51"),
+    ("ix_checkins_planned_due", "dashboard: a manager's five oldest overdue check-ins",
+     f"SELECT c.* FROM checkins c JOIN partners p ON p.id = c.partner_id WHERE c.partner_id IN "
+     f"(SELECT id FROM partners WHERE manager_id = {ANNA}) AND c.status = 'planned' AND c.due_on < current_date "
+     "ORDER BY c.due_on, p.name, c.id LIMIT 5"),
 ]
 
 

@@ -202,6 +202,7 @@ def run(args, partner: int) -> None:
         path = target.path.format(partner=partner)
         port = aid if target.path == "/_bare/" else args.port
         cookie = cookies.get(target.role, "") if target.role else ""
+        request(aid, path, cookie)  # fills the dashboard's figures cache, as on serve-prod during the load
         response, html = request(aid, path, cookie)  # the query count and size, from the measuring aid
         if response.status != 200 and path != "/":
             print(f"{path}: HTTP {response.status}", file=sys.stderr)

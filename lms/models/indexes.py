@@ -4,7 +4,7 @@ Each one was kept because EXPLAIN ANALYZE at benchmark scale (`flask demo scale`
 the plan change; the candidates that the planner did not use are listed in bench/README.md.
 """
 
-from sqlalchemy import Index
+from sqlalchemy import Index, text
 
 from lms.models.audit import AuditEvent
 from lms.models.checkin import CheckIn
@@ -23,4 +23,8 @@ SCALE_INDEXES = (
     Index("ix_audit_events_partner_time", AuditEvent.partner_id, AuditEvent.occurred_at),
     # A course's certificates, newest first.
     Index("ix_certificates_course_issued", Certificate.course_id, Certificate.issued_at),
+    # Overdue check-ins (the dashboard's short list, any set of partners): planned ones by due date. Without it
+    # the planner walks ix_checkins_due_on through every held check-in (migration 0015).
+    Index("ix_checkins_planned_due", CheckIn.due_on, CheckIn.partner_id,
+          postgresql_where=text("status = 'planned'"), sqlite_where=text("status = 'planned'")),
 )
