@@ -22,6 +22,10 @@ from lms.models import Lead, LeadEvent, Partner, Tier, User
 from lms.models.lead import DIRECTIONS, STATUSES
 
 
+PARTNER_LIST_MAX = 300  # partners listed in the filter; beyond it, a name search
+PARTNER_NAME_MAX = 100
+
+
 @dataclass(frozen=True)
 class LeadFilters:
     direction: str = ""
@@ -29,10 +33,12 @@ class LeadFilters:
     tier: str = ""
     partner_id: int | None = None
     conflict: str = ""  # "yes": only leads in a conflict
+    partner_name: str = ""  # part of the partner's name (instead of the list when a viewer sees many partners)
 
     def as_args(self) -> dict:
         return {k: v for k, v in (("direction", self.direction), ("status", self.status), ("tier", self.tier),
-                                  ("partner_id", self.partner_id), ("conflict", self.conflict)) if v}
+                                  ("partner_id", self.partner_id), ("conflict", self.conflict),
+                                  ("partner_name", self.partner_name)) if v}
 
 
 def parse_filters(args) -> LeadFilters:
@@ -47,6 +53,7 @@ def parse_filters(args) -> LeadFilters:
         tier=tier if tier.isalnum() and len(tier) <= 32 else "",
         partner_id=int(partner_raw) if partner_raw.isdigit() and len(partner_raw) < 10 else None,
         conflict="yes" if args.get("conflict") == "yes" else "",
+        partner_name=" ".join(args.get("partner_name", "").split())[:PARTNER_NAME_MAX],
     )
 
 
@@ -62,13 +69,19 @@ def lead_query(user: User, filters: LeadFilters) -> Select:
         stmt = stmt.where(Tier.key == filters.tier)
     if filters.partner_id:
         stmt = stmt.where(Lead.partner_id == filters.partner_id)
+    if filters.partner_name:
+        stmt = stmt.where(func.lower(Partner.name).contains(filters.partner_name.lower(), autoescape=True))
     if filters.conflict and not user.is_partner:
         stmt = stmt.where(Lead.conflict_outcome.is_not(None))
     return stmt.order_by(Lead.registered_at.desc(), Lead.id.desc())
 
 
-def partner_choices(db: Session, user: User) -> list[Partner]:
-    return list(db.scalars(visible_partners(user, select(Partner)).order_by(Partner.name)))
+def partner_choices(db: Session, user: User, *, every: bool = False) -> list[tuple[int, str]] | None:
+    """(id, name) of the partners `user` sees, by name; unless `every`, None when there are more than
+    PARTNER_LIST_MAX (the list page of an admin of a large programme offers a name search instead)."""
+    stmt = visible_partners(user, select(Partner.id, Partner.name)).order_by(Partner.name, Partner.id)
+    rows = list(db.execute(stmt if every else stmt.limit(PARTNER_LIST_MAX + 1)))
+    return None if not every and len(rows) > PARTNER_LIST_MAX else [(row.id, row.name) for row in rows]
 
 
 def tier_choices(db: Session) -> list[Tier]:

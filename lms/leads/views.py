@@ -95,10 +95,10 @@ def _form_page(form: LeadForm, status: int = 200):
 def refer():
     db = get_db()
     form = ReferForm()
-    partners = queries.partner_choices(db, current_user)
-    form.partner_id.choices = [(p.id, p.name) for p in partners]
+    partners = queries.partner_choices(db, current_user, every=True)
+    form.partner_id.choices = partners
     if form.validate_on_submit():
-        if form.partner_id.data not in {p.id for p in partners}:
+        if form.partner_id.data not in {id for id, _name in partners}:
             form.partner_id.errors = ["Choose one of your partners."]
         else:
             partner = load_partner(form.partner_id.data)

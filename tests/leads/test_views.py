@@ -311,3 +311,25 @@ def test_refer_and_edit_forms_refuse_bad_input(client, auth, team, make, db):
     assert "Updated by the manager" in page, page[page.find("History"):]
     history = page[page.find("history-heading"):]
     assert "Mona Manager: notes to <strong>Updated by the manager</strong>" in history, history
+
+
+def test_an_admin_of_a_large_programme_searches_partners_by_name_instead_of_a_list(
+        client, auth, team, make, db, monkeypatch):
+    from lms.leads import queries
+
+    register(db, team["gold"], "goldie-deal.example", company="Goldie Deal")
+    register(db, team["bronze"], "bronze-deal.example", company="Bronzer Deal")
+    db.commit()
+    auth.login_as(make.admin())
+
+    listed = client.get("/leads/").get_data(as_text=True)
+    monkeypatch.setattr(queries, "PARTNER_LIST_MAX", 1)  # fewer than the partners an admin sees
+    searchable = client.get("/leads/").get_data(as_text=True)
+    found = client.get("/leads/?partner_name=GOLDIE").get_data(as_text=True)
+    wildcard = client.get("/leads/?partner_name=%25").get_data(as_text=True)
+
+    assert 'name="partner_id"' in listed and 'name="partner_name"' not in listed
+    assert 'name="partner_name"' in searchable and '<select id="f-partner"' not in searchable
+    assert "Goldie Deal" in found and "Bronzer Deal" not in found
+    assert 'value="GOLDIE"' in found  # the search stays in the field (and in the pager's links)
+    assert "Goldie Deal" not in wildcard and "No leads match" in wildcard  # % is a character, not a wildcard
