@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from lms.models import (
     Partner, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveySuppression, Tier, User,
@@ -106,16 +106,18 @@ def load_insight(db: Session, scope: Scope, now: datetime) -> Insight:
 
 
 def band_expression():
-    """Per response: its worst band over its scored answers (3 unhappy, 2 neutral, 1 happy)."""
+    """Per response: its worst band over its scored answers (3 unhappy, 2 neutral, 1 happy; None if unscored),
+    as a subquery correlated with `SurveyResponse`, so a page of comments reads the bands of its own rows only."""
+    scored = aliased(SurveyAnswer)
     worst = func.max(case(
-        ((SurveyAnswer.kind == "nps") & (SurveyAnswer.score <= 6), 3),
-        ((SurveyAnswer.kind == "csat") & (SurveyAnswer.score <= 2), 3),
-        ((SurveyAnswer.kind == "nps") & (SurveyAnswer.score <= 8), 2),
-        ((SurveyAnswer.kind == "csat") & (SurveyAnswer.score == 3), 2),
+        ((scored.kind == "nps") & (scored.score <= 6), 3),
+        ((scored.kind == "csat") & (scored.score <= 2), 3),
+        ((scored.kind == "nps") & (scored.score <= 8), 2),
+        ((scored.kind == "csat") & (scored.score == 3), 2),
         else_=1,
     ))
-    return (select(SurveyAnswer.response_id, worst.label("band"))
-            .where(SurveyAnswer.kind.in_(("nps", "csat"))).group_by(SurveyAnswer.response_id).subquery())
+    return (select(worst).where(scored.response_id == SurveyResponse.id, scored.kind.in_(("nps", "csat")))
+            .correlate(SurveyResponse).scalar_subquery())
 
 
 BAND_CODES = {"promoter": 1, "passive": 2, "detractor": 3}
@@ -123,15 +125,14 @@ BAND_CODES = {"promoter": 1, "passive": 2, "detractor": 3}
 
 def comments_query(scope: Scope, *, tier_id: int | None, band: str | None, survey_id: int | None) -> Select:
     """Free-text answers, newest first, with their partner, tier, survey and band (for `paginate`)."""
-    bands = band_expression()
+    band_of = band_expression()
     query = (
         select(SurveyAnswer.text, SurveyResponse.submitted_at, Partner.id, Partner.name, Tier.name, Survey.title,
-               bands.c.band)
+               band_of.label("band"))
         .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
         .join(Partner, Partner.id == SurveyResponse.partner_id)
         .join(Tier, Tier.id == SurveyResponse.tier_id)
         .join(Survey, Survey.id == SurveyResponse.survey_id)
-        .outerjoin(bands, bands.c.response_id == SurveyResponse.id)
         .where(SurveyAnswer.kind == "text")
         .order_by(SurveyResponse.submitted_at.desc(), SurveyAnswer.id.desc())
     )
@@ -142,7 +143,7 @@ def comments_query(scope: Scope, *, tier_id: int | None, band: str | None, surve
     if survey_id:
         query = query.where(SurveyResponse.survey_id == survey_id)
     if band in BAND_CODES:
-        query = query.where(bands.c.band == BAND_CODES[band])
+        query = query.where(band_of == BAND_CODES[band])
     return query
 
 
