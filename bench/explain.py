@@ -35,6 +35,9 @@ CASES = [
      f"SELECT c.* FROM checkins c JOIN partners p ON p.id = c.partner_id WHERE c.partner_id IN "
      f"(SELECT id FROM partners WHERE manager_id = {ANNA}) AND c.status = 'planned' AND c.due_on < current_date "
      "ORDER BY c.due_on, p.name, c.id LIMIT 5"),
+    ("ix_leads_registered", "leads list: an admin's first page, newest first",
+     "SELECT l.* FROM leads l JOIN partners p ON p.id = l.partner_id JOIN tiers t ON t.id = p.tier_id "
+     "ORDER BY l.registered_at DESC, l.id DESC LIMIT 26"),
 ]
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import Index, text
 
 from lms.models.audit import AuditEvent
 from lms.models.checkin import CheckIn
+from lms.models.lead import Lead
 from lms.models.progress import Certificate
 from lms.models.support import SupportRequest
 from lms.models.user import User
@@ -27,4 +28,6 @@ SCALE_INDEXES = (
     # the planner walks ix_checkins_due_on through every held check-in (migration 0015).
     Index("ix_checkins_planned_due", CheckIn.due_on, CheckIn.partner_id,
           postgresql_where=text("status = 'planned'"), sqlite_where=text("status = 'planned'")),
+    # The leads list, newest first, for any viewer and filter (migration 0015).
+    Index("ix_leads_registered", Lead.registered_at, Lead.id),
 )
