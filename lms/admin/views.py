@@ -29,7 +29,9 @@ def index():
 @bp.get("/tiers")
 @role_required("admin")
 def tiers():
-    return render_template("admin/tiers.html", tiers=get_db().scalars(select(Tier).order_by(Tier.rank)).all())
+    # A handful by nature (tiers are created by migrations and demo data, not on a page), paged all the same.
+    page = paginate(get_db(), select(Tier).order_by(Tier.rank, Tier.id), page_arg())
+    return render_template("admin/tiers.html", tiers=page.items, page=page)
 
 
 @bp.route("/tiers/<int:tier_id>/edit", methods=["GET", "POST"])

@@ -293,6 +293,27 @@ def partner_checkins(db: Session, partner_id: int) -> list[CheckIn]:
     ))
 
 
+def upcoming_checkins(db: Session, partner_id: int, limit: int) -> list[CheckIn]:
+    """The first `limit` planned check-ins of a partner, the earliest (an overdue one) first."""
+    return list(db.scalars(
+        select(CheckIn).where(CheckIn.partner_id == partner_id, CheckIn.status == "planned")
+        .order_by(CheckIn.due_on, CheckIn.id).limit(limit).options(selectinload(CheckIn.booking))
+    ))
+
+
+def recent_checkins(db: Session, partner_id: int, limit: int) -> list[CheckIn]:
+    """The last `limit` held or skipped check-ins of a partner, the latest first."""
+    return list(db.scalars(
+        select(CheckIn).where(CheckIn.partner_id == partner_id, CheckIn.status != "planned")
+        .order_by(CheckIn.due_on.desc(), CheckIn.id.desc()).limit(limit)
+    ))
+
+
+def partner_checkins_query(partner_id: int):
+    """Every check-in of a partner, latest due date first (paginate it; nothing is lazy-loaded per row)."""
+    return select(CheckIn).where(CheckIn.partner_id == partner_id).order_by(CheckIn.due_on.desc(), CheckIn.id.desc())
+
+
 def next_checkin(db: Session, partner_id: int) -> CheckIn | None:
     """The earliest open check-in (an overdue one comes first: it is still to be held)."""
     return db.scalar(
@@ -301,13 +322,14 @@ def next_checkin(db: Session, partner_id: int) -> CheckIn | None:
     )
 
 
+def open_steps_query(partner_id: int):
+    """A partner's open next steps, the nearest due date first, undated ones last (paginate it)."""
+    return (select(NextStep).where(NextStep.partner_id == partner_id, NextStep.done_at.is_(None))
+            .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id))
+
+
 def open_steps(db: Session, partner_id: int) -> list[NextStep]:
-    return list(
-        db.scalars(
-            select(NextStep).where(NextStep.partner_id == partner_id, NextStep.done_at.is_(None))
-            .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id)
-        )
-    )
+    return list(db.scalars(open_steps_query(partner_id)))
 
 
 # --- recording --------------------------------------------------------------------------------------
@@ -650,6 +672,12 @@ def answered_requests(db: Session, user: User, limit: int = 20) -> list[SupportR
         _visible_requests(user).where(SupportRequest.answered_at.is_not(None))
         .order_by(SupportRequest.answered_at.desc()).limit(limit)
     ))
+
+
+def partner_requests_query(partner_id: int):
+    """A partner's support requests, the latest first (paginate it)."""
+    return (select(SupportRequest).where(SupportRequest.partner_id == partner_id)
+            .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc()))
 
 
 def partner_requests(db: Session, partner_id: int, limit: int = 20) -> list[SupportRequest]:

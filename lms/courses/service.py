@@ -307,6 +307,19 @@ def path_courses(db: Session, tier_id: int, *, published_only: bool = True) -> l
     return list(db.scalars(query))
 
 
+def paths_by_tier(db: Session, tier_ids: Iterable[int]) -> dict[int, list[Course]]:
+    """Tier id -> its required courses in path order (drafts included), for many tiers in one query."""
+    ids = list(tier_ids)
+    paths: dict[int, list[Course]] = {tier_id: [] for tier_id in ids}
+    if ids:
+        rows = db.execute(select(LearningPathItem.tier_id, Course).join(Course, Course.id == LearningPathItem.course_id)
+                          .where(LearningPathItem.tier_id.in_(ids))
+                          .order_by(LearningPathItem.tier_id, LearningPathItem.position, LearningPathItem.id))
+        for tier_id, course in rows:
+            paths[tier_id].append(course)
+    return paths
+
+
 def order_path(picks: list[tuple[int, int | None]], courses: dict[int, Course]) -> list[int]:
     """Course ids in path order from (course id, order number or None) picks: by number, unnumbered last, ties by title."""
     def key(pick: tuple[int, int | None]) -> tuple[int, str, int]:
