@@ -175,6 +175,15 @@ def _tiers(make, viewer, n):
     make.db.flush()
 
 
+def _leads(make, viewer, n):
+    """A lead each from new partners of the manager: the lead list and the totals per partner grow."""
+    from tests.leads.factories import register
+
+    for _ in range(n):
+        user = make.user("partner", partner=make.partner(manager=viewer))
+        register(make.db, user, f"counted-{user.id}.example")
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
@@ -192,6 +201,8 @@ PAGES = [
     ListPage("checkins.holiday_list", "manager", _holidays),
     ListPage("courses.admin_index", "admin", _courses),
     ListPage("admin.tiers", "admin", _tiers),
+    ListPage("leads.index", "manager", _leads),
+    ListPage("leads.index", "admin", _leads),
 ]
 
 
