@@ -184,6 +184,25 @@ def _leads(make, viewer, n):
         register(make.db, user, f"counted-{user.id}.example")
 
 
+def _people(make, viewer, n):
+    """People of one partner (some deactivated), with a required course on its tier's path to show progress on."""
+    partner = _counted_partner(make, viewer)
+    course = make.db.scalar(select(Course).where(Course.slug == "people-counts"))
+    if course is None:
+        course = Course(slug="people-counts", title="People", status="published")
+        make.db.add(course)
+        make.db.flush()
+        make.db.add(Lesson(course_id=course.id, slug="one", title="One", position=1, body_html="<p>x</p>",
+                           content_hash="people", estimated_minutes=5))
+        make.db.add(LearningPathItem(tier_id=partner.tier_id, course_id=course.id, position=1))
+    for i in range(n):
+        user = make.user("partner", partner=partner)
+        user.active = i % 4 != 0
+        make.db.add(Certificate(user_id=user.id, course_id=course.id, holder_name=user.name,
+                                course_title=course.title, course_version="1"))
+    make.db.flush()
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
@@ -202,6 +221,7 @@ PAGES = [
     ListPage("courses.admin_index", "admin", _courses),
     ListPage("admin.tiers", "admin", _tiers),
     ListPage("leads.index", "manager", _leads),
+    ListPage("partners.detail", "manager", _people, lambda make, viewer: {"partner_id": _counted_partner(make, viewer).id}),
     ListPage("leads.index", "admin", _leads),
 ]
 
