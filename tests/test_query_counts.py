@@ -203,6 +203,14 @@ def _people(make, viewer, n):
     make.db.flush()
 
 
+def _endpoints(make, viewer, n):
+    from lms.webhooks import service as webhooks
+
+    for _ in range(n):
+        webhooks.register_endpoint(make.db, None, f"https://counted{next(_hours)}.example/hook", ["lead.created"], None)
+        webhooks.queue_event(make.db, "lead.created", {"n": n}, utcnow())
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
@@ -220,6 +228,7 @@ PAGES = [
     ListPage("checkins.holiday_list", "manager", _holidays),
     ListPage("courses.admin_index", "admin", _courses),
     ListPage("admin.tiers", "admin", _tiers),
+    ListPage("webhooks.index", "admin", _endpoints),
     ListPage("leads.index", "manager", _leads),
     ListPage("partners.detail", "manager", _people, lambda make, viewer: {"partner_id": _counted_partner(make, viewer).id}),
     ListPage("leads.index", "admin", _leads),
