@@ -126,11 +126,10 @@ def _set_active(user_id: int, active: bool):
 @role_required("admin")
 def audit_log():
     db = get_db()
-    page = page_arg()
-    action = request.args.get("action", "")
-    events, has_next = service.audit_page(db, page=page, action=action or None)
+    action = request.args.get("action", "")[:100]
+    page = paginate(db, service.audit_query(action=action or None), page_arg())
     return render_template(
-        "admin/audit.html", events=events, page=page, has_next=has_next, action=action,
+        "admin/audit.html", events=page.items, page=page, action=action,
         prefixes=service.audit_action_prefixes(db),
     )
 
