@@ -211,12 +211,25 @@ def _endpoints(make, viewer, n):
         webhooks.queue_event(make.db, "lead.created", {"n": n}, utcnow())
 
 
+def _past_calls(make, viewer, n):
+    """Past calls still marked booked: the outcomes the manager owes."""
+    now = utcnow().replace(minute=0, second=0, microsecond=0)
+    for _ in range(n):
+        partner = make.partner(manager=viewer)
+        user = make.user("partner", partner=partner)
+        starts = now - timedelta(hours=next(_hours))
+        make.db.add(Booking(kind="kickoff", status="booked", partner_id=partner.id, manager_id=viewer.id,
+                            booked_by_id=user.id, starts_at=starts, ends_at=starts + timedelta(minutes=30)))
+    make.db.flush()
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
     ListPage("admin.users", "admin", _users),
     ListPage("admin.audit_log", "admin", _audit),
     ListPage("bookings.agenda", "manager", _calls),
+    ListPage("bookings.agenda", "manager", _past_calls),
     ListPage("checkins.agenda", "admin", _checkins),
     ListPage("checkins.agenda", "manager", _checkins),
     ListPage("checkins.support", "manager", _support),
