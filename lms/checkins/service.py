@@ -38,6 +38,7 @@ from lms.models import (
 )
 from lms.models.booking import LIVE_STATUSES
 from lms.models.checkin import CHECKIN_KINDS, STEP_OWNERS
+from lms.pagination import Page, paginate
 
 MAX_STEPS = 10
 
@@ -225,6 +226,8 @@ class Agenda:
     overdue: list[CheckIn]
     coming: list[CheckIn]
     last_contact: dict[int, date] = field(default_factory=dict)
+    # Section name ("overdue", "this_week", "coming") -> its Page, for the pager and the totals.
+    pages: dict[str, Page] = field(default_factory=dict)
 
     def days_overdue(self, checkin: CheckIn) -> int:
         return (self.today - checkin.due_on).days
@@ -233,7 +236,7 @@ class Agenda:
 def _open_checkins(user: User):
     query = (
         select(CheckIn).join(Partner, Partner.id == CheckIn.partner_id).where(CheckIn.status == "planned")
-        .options(selectinload(CheckIn.booking),  # the "call" column, without a query per row
+        .options(joinedload(CheckIn.booking),  # the "call" column, without a query per row
                  contains_eager(CheckIn.partner).joinedload(Partner.tier), joinedload(CheckIn.manager))
     )
     if user.is_manager:
@@ -241,19 +244,29 @@ def _open_checkins(user: User):
     return visible_partners(user, query)
 
 
-def agenda(db: Session, user: User, now: datetime | None = None) -> Agenda:
-    """The manager's week in their own zone, what is overdue (oldest first) and the next four weeks."""
+AGENDA_SECTIONS = ("overdue", "this_week", "coming")
+
+
+def agenda(db: Session, user: User, now: datetime | None = None, pages: dict[str, int] | None = None) -> Agenda:
+    """The manager's week in their own zone, what is overdue (oldest first) and the next four weeks.
+
+    Each section is one page (`pages`: section -> page number, 1 when missing) of PER_PAGE rows."""
     now = now or utcnow()
     today = today_for(user, now)
     monday, sunday = week_bounds(today)
-    # One query for the three sections, split here by due date.
-    rows = list(db.scalars(_open_checkins(user).where(CheckIn.due_on <= sunday + timedelta(days=28))
-                           .order_by(CheckIn.due_on, Partner.name, CheckIn.id)))
-    overdue = [c for c in rows if c.due_on < today]
-    this_week = [c for c in rows if today <= c.due_on <= sunday]
-    coming = [c for c in rows if c.due_on > sunday]
-    partner_ids = sorted({c.partner_id for c in this_week + overdue + coming})
-    return Agenda(today, monday, sunday, this_week, overdue, coming, last_contact(db, partner_ids, user))
+    windows = {"overdue": (None, today - timedelta(days=1)), "this_week": (today, sunday),
+               "coming": (sunday + timedelta(days=1), sunday + timedelta(days=28))}
+    found: dict[str, Page] = {}
+    for name, (first, last) in windows.items():
+        stmt = _open_checkins(user).where(CheckIn.due_on <= last)
+        if first is not None:
+            stmt = stmt.where(CheckIn.due_on >= first)
+        found[name] = paginate(db, stmt.order_by(CheckIn.due_on, Partner.name, CheckIn.id),
+                               (pages or {}).get(name, 1), count=True)
+    shown = [c for page in found.values() for c in page.items]
+    partner_ids = sorted({c.partner_id for c in shown})
+    return Agenda(today, monday, sunday, list(found["this_week"].items), list(found["overdue"].items),
+                  list(found["coming"].items), last_contact(db, partner_ids, user), found)
 
 
 def last_contact(db: Session, partner_ids: list[int], viewer: User) -> dict[int, date]:

@@ -42,12 +42,20 @@ def load_support_request(request_id: int) -> SupportRequest:
 
 # --- manager: agenda, record, skip ----------------------------------------------------------------
 
+AGENDA_PAGE_ARGS = {"overdue": "overdue_page", "this_week": "week_page", "coming": "coming_page"}
+
+
 @bp.get("/")
 @role_required("manager", "admin")
 def agenda():
     db = get_db()
     panels = events.collect_panels(events.manager_agenda_requested, db=db, user=current_user, now=utcnow())
-    return render_template("checkins/agenda.html", agenda=service.agenda(db, current_user), panels=panels)
+    pages = {name: page_arg(AGENDA_PAGE_ARGS[name]) for name in service.AGENDA_SECTIONS}
+    # Each section's pager keeps the other sections where they are.
+    keep = {name: {AGENDA_PAGE_ARGS[other]: number for other, number in pages.items() if other != name and number > 1}
+            for name in pages}
+    return render_template("checkins/agenda.html", agenda=service.agenda(db, current_user, pages=pages), panels=panels,
+                           keep=keep)
 
 
 def _record_values(form: RecordForm) -> dict:
