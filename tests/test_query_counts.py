@@ -223,6 +223,12 @@ def _past_calls(make, viewer, n):
     make.db.flush()
 
 
+def _checkin_to_record(make, viewer):
+    """A planned check-in of the counted partner, far ahead (its record page lists open steps and history)."""
+    partner = _counted_partner(make, viewer)
+    return {"checkin_id": checkin_factories.checkin(make.db, partner, due_on=utcnow().date() + timedelta(days=900)).id}
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
@@ -237,6 +243,7 @@ PAGES = [
     ListPage("courses.admin_certificates", "admin", _certificates, {"course_slug": "scale-counts"}),
     ListPage("checkins.partner", "manager", _partner_checkins, lambda make, viewer: {
         "partner_id": _counted_partner(make, viewer).id}),
+    ListPage("checkins.record", "manager", _partner_checkins, _checkin_to_record),
     ListPage("checkins.holiday_list", "admin", _holidays),
     ListPage("checkins.holiday_list", "manager", _holidays),
     ListPage("courses.admin_index", "admin", _courses),

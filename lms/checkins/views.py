@@ -70,11 +70,13 @@ def _record_values(form: RecordForm) -> dict:
 
 def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, status: int = 200):
     db = get_db()
-    steps = service.open_steps(db, partner.id)
+    # The 50 nearest open steps to tick; the rest are paged on the partner's check-ins page.
+    steps = paginate(db, service.open_steps_query(partner.id), 1, count=True)
     history = service.recent_checkins(db, partner.id, 5)
     panels = events.collect_panels(events.checkin_record_requested, db=db, user=current_user, partner=partner,
                                    checkin=checkin, now=utcnow())
-    return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps,
+    return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps.items,
+                           more_steps=(steps.total or 0) - len(steps.items),
                            panels=panels,
                            history=history, now=utcnow(),
                            last_contact=service.last_contact(db, [partner.id], current_user).get(partner.id)), status

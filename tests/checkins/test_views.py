@@ -287,3 +287,18 @@ def test_agenda_sections_page_in_fifties_each_keeping_the_others(client, auth, m
     for bad in BAD_PAGES:
         assert_first_page(client.get("/checkins/", query_string={"overdue_page": bad, "week_page": bad}), bad,
                           "Late Org 00")
+
+
+def test_record_page_shows_the_50_nearest_open_steps_and_links_to_the_rest(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    today = service.today_for(manager, utcnow())
+    held = factories.checkin(db, partner, due_on=today - timedelta(days=30), status="held")
+    for i in range(52):
+        factories.next_step(db, held, text=f"Owed step {i:02d}", due_on=today + timedelta(days=i))
+    planned = factories.checkin(db, partner, due_on=today)
+    db.commit()
+    auth.login_as(manager)
+    page = client.get(f"/checkins/{planned.id}/record").get_data(as_text=True)
+    page = page[page.index("Open next steps from earlier"):page.index("</fieldset>")]
+    assert page.count("Owed step") == 50 and "Owed step 50" not in page
+    assert "2 more open steps" in page and f"/checkins/partners/{partner.id}?steps_page=2" in page
