@@ -229,6 +229,15 @@ def _checkin_to_record(make, viewer):
     return {"checkin_id": checkin_factories.checkin(make.db, partner, due_on=utcnow().date() + timedelta(days=900)).id}
 
 
+def _follow_ups(make, viewer, n):
+    """Detractor answers from the viewer's partners: each opens a follow-up (agenda panel, follow-ups page)."""
+    from tests.surveys.factories import response
+
+    for _ in range(n):
+        user = make.user("partner", partner=make.partner(manager=viewer))
+        response(make.db, user, 2, text="Unhappy")
+
+
 PAGES = [
     ListPage("partners.index", "admin", _partners),
     ListPage("partners.index", "manager", _partners),
@@ -239,6 +248,8 @@ PAGES = [
     ListPage("checkins.agenda", "admin", _checkins),
     ListPage("checkins.agenda", "manager", _checkins),
     ListPage("checkins.support", "manager", _support),
+    ListPage("checkins.agenda", "manager", _follow_ups),
+    ListPage("surveys.follow_ups", "manager", _follow_ups),
     ListPage("checkins.plan", "partner", _own_plan),
     ListPage("courses.admin_certificates", "admin", _certificates, {"course_slug": "scale-counts"}),
     ListPage("checkins.partner", "manager", _partner_checkins, lambda make, viewer: {
