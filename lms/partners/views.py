@@ -98,7 +98,9 @@ def _render_detail(partner: Partner, invite_form: InviteUserForm, status: int = 
             "partners/detail.html", partner=partner, invite_form=invite_form, timeline=list(timeline),
             people=people.items, people_page=people, kickoff=bookings.kickoff_state(db, partner),
             next_up=checkins.next_checkin(db, partner.id),
-            learning_progress=courses.partner_progress(db, partner, list(people.items)),
+            # Everyone on one page: the progress of all (one query); else this page's, the share over all.
+            learning_progress=courses.partner_progress(
+                db, partner, None if people.page == 1 and not people.has_next else list(people.items)),
         ),
         status,
     )
