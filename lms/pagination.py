@@ -3,6 +3,9 @@
 Pages are numbered from 1 and carried in the URL (`?page=3`) with the list's filters, so a page can
 be linked and reloaded. Two queries whatever the page size: the page's rows (one more than asked,
 to know whether a next page exists) and, when `count=True`, the total.
+
+A page showing two lists gives the second its own argument: `page_arg("steps_page")` in the view and
+`pager(steps, endpoint, param="steps_page", label=..., page=<the first list's page>)` in the template.
 """
 
 from __future__ import annotations

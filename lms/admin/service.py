@@ -45,11 +45,8 @@ def update_tier(
     return changes
 
 
-AUDIT_PAGE_SIZE = 50
-
-
-def audit_page(db: Session, *, page: int = 1, action: str | None = None, actor_id: int | None = None):
-    """One page of the audit log, newest first, and whether there is a next page."""
+def audit_query(*, action: str | None = None, actor_id: int | None = None):
+    """The audit log, newest first, with each actor in the same query (paginate it)."""
     query = (
         select(AuditEvent).options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
@@ -58,8 +55,7 @@ def audit_page(db: Session, *, page: int = 1, action: str | None = None, actor_i
         query = query.where(AuditEvent.action.startswith(action))
     if actor_id:
         query = query.where(AuditEvent.actor_id == actor_id)
-    rows = list(db.scalars(query.offset((page - 1) * AUDIT_PAGE_SIZE).limit(AUDIT_PAGE_SIZE + 1)))
-    return rows[:AUDIT_PAGE_SIZE], len(rows) > AUDIT_PAGE_SIZE
+    return query
 
 
 def audit_action_prefixes(db: Session) -> list[str]:

@@ -29,7 +29,9 @@ def index():
 @bp.get("/tiers")
 @role_required("admin")
 def tiers():
-    return render_template("admin/tiers.html", tiers=get_db().scalars(select(Tier).order_by(Tier.rank)).all())
+    # A handful by nature (tiers are created by migrations and demo data, not on a page), paged all the same.
+    page = paginate(get_db(), select(Tier).order_by(Tier.rank, Tier.id), page_arg())
+    return render_template("admin/tiers.html", tiers=page.items, page=page)
 
 
 @bp.route("/tiers/<int:tier_id>/edit", methods=["GET", "POST"])
@@ -124,11 +126,10 @@ def _set_active(user_id: int, active: bool):
 @role_required("admin")
 def audit_log():
     db = get_db()
-    page = page_arg()
-    action = request.args.get("action", "")
-    events, has_next = service.audit_page(db, page=page, action=action or None)
+    action = request.args.get("action", "")[:100]
+    page = paginate(db, service.audit_query(action=action or None), page_arg())
     return render_template(
-        "admin/audit.html", events=events, page=page, has_next=has_next, action=action,
+        "admin/audit.html", events=page.items, page=page, action=action,
         prefixes=service.audit_action_prefixes(db),
     )
 

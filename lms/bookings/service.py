@@ -856,16 +856,15 @@ def agenda(db: Session, manager_id: int, start: datetime, end: datetime) -> list
     return sorted([*calls, *sessions], key=lambda item: item.starts_at)
 
 
-def awaiting_outcome(db: Session, manager_id: int, now: datetime | None = None) -> list[Booking]:
-    """Past calls still marked booked: the manager owes an outcome."""
+def awaiting_outcome_query(manager_id: int, now: datetime | None = None):
+    """Past calls still marked booked, the oldest first: the manager owes an outcome (paginate it)."""
     now = now or utcnow()
-    return list(
-        db.scalars(
-            select(Booking).where(Booking.manager_id == manager_id, Booking.status == "booked",
-                                  Booking.starts_at <= now)
-            .options(joinedload(Booking.partner)).order_by(Booking.starts_at, Booking.id)
-        )
-    )
+    return (select(Booking).where(Booking.manager_id == manager_id, Booking.status == "booked", Booking.starts_at <= now)
+            .options(joinedload(Booking.partner)).order_by(Booking.starts_at, Booking.id))
+
+
+def awaiting_outcome(db: Session, manager_id: int, now: datetime | None = None) -> list[Booking]:
+    return list(db.scalars(awaiting_outcome_query(manager_id, now)))
 
 
 def feed_meetings(db: Session, manager_id: int, now: datetime | None = None) -> list[ical.Meeting]:

@@ -33,6 +33,7 @@ from lms.db import get_db, utcnow
 from lms.errors import DomainError
 from lms.forms import zone_or_none, zone_or_utc
 from lms.models import Booking, DayOff, GroupSession, Partner, SessionSeat, Tier, User
+from lms.pagination import page_arg, paginate
 
 AGENDA_DAYS = 28
 
@@ -502,7 +503,8 @@ def agenda():
         days.setdefault(item.starts_at.astimezone(zone).date(), []).append(item)
     return render_template(
         "bookings/agenda.html", days=sorted(days.items()), today=today, agenda_days=AGENDA_DAYS,
-        awaiting=service.awaiting_outcome(db, current_user.id), has_availability=service.get_availability(
+        awaiting=paginate(db, service.awaiting_outcome_query(current_user.id), page_arg(), count=True),
+        has_availability=service.get_availability(
             db, current_user.id) is not None,
     )
 

@@ -31,13 +31,19 @@ def clean_country(value: str | None) -> str:
     return code
 
 
-def list_holidays(db: Session, *, since: date | None = None, country: str | None = None) -> list[PublicHoliday]:
-    query = select(PublicHoliday).order_by(PublicHoliday.day, PublicHoliday.country)
+def holidays_query(*, since: date | None = None, country: str | None = None):
+    """Holidays by day then country (and id, so that pages are stable); paginate it."""
+    query = select(PublicHoliday).order_by(PublicHoliday.day, PublicHoliday.country, PublicHoliday.id)
     if since is not None:
         query = query.where(PublicHoliday.day >= since)
     if country:
         query = query.where(PublicHoliday.country == country)
-    return list(db.scalars(query))
+    return query
+
+
+def holiday_countries(db: Session) -> list[str]:
+    """The country codes that have holidays (the page's filter choices)."""
+    return list(db.scalars(select(PublicHoliday.country).distinct().order_by(PublicHoliday.country)))
 
 
 def manager_countries(db: Session) -> dict[str, list[str]]:

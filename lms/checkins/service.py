@@ -38,6 +38,7 @@ from lms.models import (
 )
 from lms.models.booking import LIVE_STATUSES
 from lms.models.checkin import CHECKIN_KINDS, STEP_OWNERS
+from lms.pagination import Page, paginate
 
 MAX_STEPS = 10
 
@@ -225,6 +226,8 @@ class Agenda:
     overdue: list[CheckIn]
     coming: list[CheckIn]
     last_contact: dict[int, date] = field(default_factory=dict)
+    # Section name ("overdue", "this_week", "coming") -> its Page, for the pager and the totals.
+    pages: dict[str, Page] = field(default_factory=dict)
 
     def days_overdue(self, checkin: CheckIn) -> int:
         return (self.today - checkin.due_on).days
@@ -233,7 +236,7 @@ class Agenda:
 def _open_checkins(user: User):
     query = (
         select(CheckIn).join(Partner, Partner.id == CheckIn.partner_id).where(CheckIn.status == "planned")
-        .options(selectinload(CheckIn.booking),  # the "call" column, without a query per row
+        .options(joinedload(CheckIn.booking),  # the "call" column, without a query per row
                  contains_eager(CheckIn.partner).joinedload(Partner.tier), joinedload(CheckIn.manager))
     )
     if user.is_manager:
@@ -241,19 +244,29 @@ def _open_checkins(user: User):
     return visible_partners(user, query)
 
 
-def agenda(db: Session, user: User, now: datetime | None = None) -> Agenda:
-    """The manager's week in their own zone, what is overdue (oldest first) and the next four weeks."""
+AGENDA_SECTIONS = ("overdue", "this_week", "coming")
+
+
+def agenda(db: Session, user: User, now: datetime | None = None, pages: dict[str, int] | None = None) -> Agenda:
+    """The manager's week in their own zone, what is overdue (oldest first) and the next four weeks.
+
+    Each section is one page (`pages`: section -> page number, 1 when missing) of PER_PAGE rows."""
     now = now or utcnow()
     today = today_for(user, now)
     monday, sunday = week_bounds(today)
-    # One query for the three sections, split here by due date.
-    rows = list(db.scalars(_open_checkins(user).where(CheckIn.due_on <= sunday + timedelta(days=28))
-                           .order_by(CheckIn.due_on, Partner.name, CheckIn.id)))
-    overdue = [c for c in rows if c.due_on < today]
-    this_week = [c for c in rows if today <= c.due_on <= sunday]
-    coming = [c for c in rows if c.due_on > sunday]
-    partner_ids = sorted({c.partner_id for c in this_week + overdue + coming})
-    return Agenda(today, monday, sunday, this_week, overdue, coming, last_contact(db, partner_ids, user))
+    windows = {"overdue": (None, today - timedelta(days=1)), "this_week": (today, sunday),
+               "coming": (sunday + timedelta(days=1), sunday + timedelta(days=28))}
+    found: dict[str, Page] = {}
+    for name, (first, last) in windows.items():
+        stmt = _open_checkins(user).where(CheckIn.due_on <= last)
+        if first is not None:
+            stmt = stmt.where(CheckIn.due_on >= first)
+        found[name] = paginate(db, stmt.order_by(CheckIn.due_on, Partner.name, CheckIn.id),
+                               (pages or {}).get(name, 1), count=True)
+    shown = [c for page in found.values() for c in page.items]
+    partner_ids = sorted({c.partner_id for c in shown})
+    return Agenda(today, monday, sunday, list(found["this_week"].items), list(found["overdue"].items),
+                  list(found["coming"].items), last_contact(db, partner_ids, user), found)
 
 
 def last_contact(db: Session, partner_ids: list[int], viewer: User) -> dict[int, date]:
@@ -293,6 +306,27 @@ def partner_checkins(db: Session, partner_id: int) -> list[CheckIn]:
     ))
 
 
+def upcoming_checkins(db: Session, partner_id: int, limit: int) -> list[CheckIn]:
+    """The first `limit` planned check-ins of a partner, the earliest (an overdue one) first."""
+    return list(db.scalars(
+        select(CheckIn).where(CheckIn.partner_id == partner_id, CheckIn.status == "planned")
+        .order_by(CheckIn.due_on, CheckIn.id).limit(limit).options(selectinload(CheckIn.booking))
+    ))
+
+
+def recent_checkins(db: Session, partner_id: int, limit: int) -> list[CheckIn]:
+    """The last `limit` held or skipped check-ins of a partner, the latest first."""
+    return list(db.scalars(
+        select(CheckIn).where(CheckIn.partner_id == partner_id, CheckIn.status != "planned")
+        .order_by(CheckIn.due_on.desc(), CheckIn.id.desc()).limit(limit)
+    ))
+
+
+def partner_checkins_query(partner_id: int):
+    """Every check-in of a partner, latest due date first (paginate it; nothing is lazy-loaded per row)."""
+    return select(CheckIn).where(CheckIn.partner_id == partner_id).order_by(CheckIn.due_on.desc(), CheckIn.id.desc())
+
+
 def next_checkin(db: Session, partner_id: int) -> CheckIn | None:
     """The earliest open check-in (an overdue one comes first: it is still to be held)."""
     return db.scalar(
@@ -301,13 +335,14 @@ def next_checkin(db: Session, partner_id: int) -> CheckIn | None:
     )
 
 
+def open_steps_query(partner_id: int):
+    """A partner's open next steps, the nearest due date first, undated ones last (paginate it)."""
+    return (select(NextStep).where(NextStep.partner_id == partner_id, NextStep.done_at.is_(None))
+            .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id))
+
+
 def open_steps(db: Session, partner_id: int) -> list[NextStep]:
-    return list(
-        db.scalars(
-            select(NextStep).where(NextStep.partner_id == partner_id, NextStep.done_at.is_(None))
-            .order_by(NextStep.due_on.is_(None), NextStep.due_on, NextStep.id)
-        )
-    )
+    return list(db.scalars(open_steps_query(partner_id)))
 
 
 # --- recording --------------------------------------------------------------------------------------
@@ -650,6 +685,12 @@ def answered_requests(db: Session, user: User, limit: int = 20) -> list[SupportR
         _visible_requests(user).where(SupportRequest.answered_at.is_not(None))
         .order_by(SupportRequest.answered_at.desc()).limit(limit)
     ))
+
+
+def partner_requests_query(partner_id: int):
+    """A partner's support requests, the latest first (paginate it)."""
+    return (select(SupportRequest).where(SupportRequest.partner_id == partner_id)
+            .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc()))
 
 
 def partner_requests(db: Session, partner_id: int, limit: int = 20) -> list[SupportRequest]:

@@ -42,12 +42,20 @@ def load_support_request(request_id: int) -> SupportRequest:
 
 # --- manager: agenda, record, skip ----------------------------------------------------------------
 
+AGENDA_PAGE_ARGS = {"overdue": "overdue_page", "this_week": "week_page", "coming": "coming_page"}
+
+
 @bp.get("/")
 @role_required("manager", "admin")
 def agenda():
     db = get_db()
     panels = events.collect_panels(events.manager_agenda_requested, db=db, user=current_user, now=utcnow())
-    return render_template("checkins/agenda.html", agenda=service.agenda(db, current_user), panels=panels)
+    pages = {name: page_arg(AGENDA_PAGE_ARGS[name]) for name in service.AGENDA_SECTIONS}
+    # Each section's pager keeps the other sections where they are.
+    keep = {name: {AGENDA_PAGE_ARGS[other]: number for other, number in pages.items() if other != name and number > 1}
+            for name in pages}
+    return render_template("checkins/agenda.html", agenda=service.agenda(db, current_user, pages=pages), panels=panels,
+                           keep=keep)
 
 
 def _record_values(form: RecordForm) -> dict:
@@ -62,13 +70,15 @@ def _record_values(form: RecordForm) -> dict:
 
 def _record_page(partner: Partner, form: RecordForm, checkin: CheckIn | None, status: int = 200):
     db = get_db()
-    steps = service.open_steps(db, partner.id)
-    history = [c for c in service.partner_checkins(db, partner.id) if c.status != "planned"][-5:]
+    # The 50 nearest open steps to tick; the rest are paged on the partner's check-ins page.
+    steps = paginate(db, service.open_steps_query(partner.id), 1, count=True)
+    history = service.recent_checkins(db, partner.id, 5)
     panels = events.collect_panels(events.checkin_record_requested, db=db, user=current_user, partner=partner,
                                    checkin=checkin, now=utcnow())
-    return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps,
+    return render_template("checkins/record.html", partner=partner, checkin=checkin, form=form, open_steps=steps.items,
+                           more_steps=(steps.total or 0) - len(steps.items),
                            panels=panels,
-                           history=list(reversed(history)), now=utcnow(),
+                           history=history, now=utcnow(),
                            last_contact=service.last_contact(db, [partner.id], current_user).get(partner.id)), status
 
 
@@ -155,13 +165,14 @@ def skip(checkin_id: int):
 @bp.get("/partners/<int:partner_id>")
 @role_required("manager", "admin")
 def partner(partner_id: int):
-    """Every check-in of one partner: held, skipped and planned, with the next steps agreed."""
+    """Every check-in of one partner: held, skipped and planned, with the next steps agreed (each list paged)."""
     db = get_db()
     partner = load_partner(partner_id)
-    checkins = service.partner_checkins(db, partner.id)
+    checkins = paginate(db, service.partner_checkins_query(partner.id), page_arg(), count=True)
+    steps = paginate(db, service.open_steps_query(partner.id), page_arg("steps_page"), count=True)
     return render_template(
         "checkins/partner.html", partner=partner, checkins=checkins, plan=service.plan_of(db, partner.id),
-        open_steps=service.open_steps(db, partner.id), steps_form=StepsDoneForm(),
+        open_steps=steps.items, steps=steps, steps_form=StepsDoneForm(),
         today=service.today_for(current_user, utcnow()),
     )
 
@@ -174,14 +185,14 @@ def plan():
     db = get_db()
     partner = load_partner(current_user.partner_id)
     manager = partner.manager
-    checkins = service.partner_checkins(db, partner.id)
-    upcoming = [c for c in checkins if c.status == "planned"]
-    past = [c for c in checkins if c.status != "planned"][-6:]
+    upcoming = service.upcoming_checkins(db, partner.id, 6)
+    steps = paginate(db, service.open_steps_query(partner.id), page_arg("steps_page"), count=True)
+    requests = paginate(db, service.partner_requests_query(partner.id), page_arg("requests_page"), per_page=10)
     return render_template(
         "checkins/plan.html", partner=partner, tier=partner.tier, manager=manager,
         promise=service.support_promise(partner.tier, manager), next_checkin=upcoming[0] if upcoming else None,
-        upcoming=upcoming[1:6], past=list(reversed(past)), open_steps=service.open_steps(db, partner.id),
-        requests=service.partner_requests(db, partner.id, limit=10), steps_form=StepsDoneForm(),
+        upcoming=upcoming[1:6], past=service.recent_checkins(db, partner.id, 6), open_steps=steps.items, steps=steps,
+        requests=requests.items, requests_page=requests, steps_form=StepsDoneForm(),
         started=service.plan_of(db, partner.id) is not None, live=LIVE_STATUSES, now=utcnow(),
         today=service.today_for(current_user, utcnow()),
     )
@@ -335,9 +346,14 @@ def load_holiday(holiday_id: int) -> PublicHoliday:
 def _holidays_page(form: HolidayForm, status: int = 200):
     db = get_db()
     today = service.today_for(current_user, utcnow())
+    choices = holidays.holiday_countries(db)
+    country = request.args.get("country", "").strip().upper()
+    country = country if country in choices else ""
+    page = paginate(db, holidays.holidays_query(since=today.replace(month=1, day=1), country=country or None),
+                    page_arg(), count=True)
     return render_template(
         "checkins/holidays.html", form=form, countries=holidays.manager_countries(db),
-        holidays=holidays.list_holidays(db, since=today.replace(month=1, day=1)), today=today,
+        holidays=page.items, page=page, country=country, country_choices=choices, today=today,
     ), status
 
 

@@ -307,6 +307,19 @@ def path_courses(db: Session, tier_id: int, *, published_only: bool = True) -> l
     return list(db.scalars(query))
 
 
+def paths_by_tier(db: Session, tier_ids: Iterable[int]) -> dict[int, list[Course]]:
+    """Tier id -> its required courses in path order (drafts included), for many tiers in one query."""
+    ids = list(tier_ids)
+    paths: dict[int, list[Course]] = {tier_id: [] for tier_id in ids}
+    if ids:
+        rows = db.execute(select(LearningPathItem.tier_id, Course).join(Course, Course.id == LearningPathItem.course_id)
+                          .where(LearningPathItem.tier_id.in_(ids))
+                          .order_by(LearningPathItem.tier_id, LearningPathItem.position, LearningPathItem.id))
+        for tier_id, course in rows:
+            paths[tier_id].append(course)
+    return paths
+
+
 def order_path(picks: list[tuple[int, int | None]], courses: dict[int, Course]) -> list[int]:
     """Course ids in path order from (course id, order number or None) picks: by number, unnumbered last, ties by title."""
     def key(pick: tuple[int, int | None]) -> tuple[int, str, int]:
@@ -475,30 +488,40 @@ def next_lesson(lessons: list[Lesson], completed_ids: set[int]) -> Lesson | None
 class PartnerProgress:
     courses: list[Course]
     rows: list[tuple[User, list[CourseProgress], bool]] = field(default_factory=list)  # user, per course, path done
+    # (completed, people) of the whole partner when `rows` are one page of its people.
+    counts: tuple[int, int] | None = None
 
     @property
     def people(self) -> int:
-        return len(self.rows)
+        return self.counts[1] if self.counts is not None else len(self.rows)
 
     @property
     def completed(self) -> int:
-        return sum(1 for _, _, done in self.rows if done)
+        return self.counts[0] if self.counts is not None else sum(1 for _, _, done in self.rows if done)
 
     @property
     def percent(self) -> int:
         return round(100 * self.completed / self.people) if self.people else 0
 
 
-def partner_progress(db: Session, partner: Partner) -> PartnerProgress:
-    """Each active user's progress on the partner tier's required path; the share who completed it."""
+def partner_progress(db: Session, partner: Partner, users: list[User] | None = None) -> PartnerProgress:
+    """Each active user's progress on the partner tier's required path; the share who completed it.
+
+    With `users` (a page of the partner's people), rows for those who are active only, and the share
+    counted over everyone (`path_completion`)."""
     courses = path_courses(db, partner.tier_id)
-    users = list(db.scalars(
-        select(User).where(User.partner_id == partner.id, User.active.is_(True)).order_by(User.name)
-    ))
+    counts = None
+    if users is None:
+        users = list(db.scalars(
+            select(User).where(User.partner_id == partner.id, User.active.is_(True)).order_by(User.name)
+        ))
+    else:
+        users = [u for u in users if u.active and u.partner_id == partner.id]
+        counts = path_completion(db, [partner.id]).get(partner.id, (0, 0))
     totals = course_totals(db, [c.id for c in courses])
     done = user_done(db, [u.id for u in users], [c.id for c in courses])
     certificates = certificates_of(db, [u.id for u in users])
-    summary = PartnerProgress(courses)
+    summary = PartnerProgress(courses, counts=counts)
     for user in users:
         per_course = []
         for course in courses:

@@ -233,14 +233,21 @@ def courses_dir() -> Path:
 @role_required("admin")
 def admin_index():
     db = get_db()
-    courses = list(db.scalars(select(Course).order_by(Course.title)))
-    totals = service.course_totals(db, [c.id for c in courses])
-    earned = dict(db.execute(select(Certificate.course_id, func.count(Certificate.id)).group_by(Certificate.course_id)).all())
+    status = request.args.get("status", "")
+    query = select(Course).order_by(Course.title, Course.id)
+    if status in ("draft", "published"):
+        query = query.where(Course.status == status)
+    else:
+        status = ""
+    page = paginate(db, query, page_arg(), count=True)
+    ids = [c.id for c in page.items]
+    totals = service.course_totals(db, ids)
+    earned = dict(db.execute(select(Certificate.course_id, func.count(Certificate.id))
+                             .where(Certificate.course_id.in_(ids)).group_by(Certificate.course_id)).all()) if ids else {}
     tiers = list(db.scalars(select(Tier).order_by(Tier.rank)))
-    paths = {tier.id: service.path_courses(db, tier.id, published_only=False) for tier in tiers}
     return render_template(
-        "courses/admin/index.html", courses=courses, totals=totals, earned=earned, tiers=tiers, paths=paths,
-        folder=courses_dir(),
+        "courses/admin/index.html", courses=page.items, page=page, status=status, totals=totals, earned=earned,
+        tiers=tiers, paths=service.paths_by_tier(db, [t.id for t in tiers]), folder=courses_dir(),
     )
 
 

@@ -103,16 +103,33 @@ class PartnerTotals:
                                                                                                key=lambda kv: str(kv[0])))
 
 
-def totals_by_partner(db: Session, user: User, filters: LeadFilters) -> list[PartnerTotals]:
-    """Per partner and direction: how many leads in each status, won value and commission per currency."""
-    base = lead_query(user, filters).order_by(None).options()
-    sub = base.with_only_columns(Lead.id).subquery()
-    rows = db.execute(
-        select(Partner.id, Partner.name, Lead.direction, Lead.status, Lead.currency, func.count(Lead.id),
-               func.sum(Lead.actual_value), func.sum(Lead.commission))
-        .join(Lead, Lead.partner_id == Partner.id).where(Lead.id.in_(select(sub.c.id)))
-        .group_by(Partner.id, Partner.name, Lead.direction, Lead.status, Lead.currency).order_by(Partner.name)
-    )
+def _filtered_lead_ids(user: User, filters: LeadFilters) -> Select:
+    sub = lead_query(user, filters).order_by(None).options().with_only_columns(Lead.id).subquery()
+    return select(sub.c.id)
+
+
+def totals_partners_query(user: User, filters: LeadFilters) -> Select:
+    """(id, name) of the partners with leads under `filters`, by name: paginate it (scalars=False), then
+    pass the page's ids to `totals_by_partner`."""
+    with_leads = select(Lead.partner_id).where(Lead.id.in_(_filtered_lead_ids(user, filters)))
+    return select(Partner.id, Partner.name).where(Partner.id.in_(with_leads)).order_by(Partner.name, Partner.id)
+
+
+def totals_by_partner(db: Session, user: User, filters: LeadFilters,
+                      partner_ids: list[int] | None = None) -> list[PartnerTotals]:
+    """Per partner and direction: how many leads in each status, won value and commission per currency.
+
+    With `partner_ids` (a page of `totals_partners_query`), only those partners, in that order."""
+    stmt = (select(Partner.id, Partner.name, Lead.direction, Lead.status, Lead.currency, func.count(Lead.id),
+                   func.sum(Lead.actual_value), func.sum(Lead.commission))
+            .join(Lead, Lead.partner_id == Partner.id).where(Lead.id.in_(_filtered_lead_ids(user, filters)))
+            .group_by(Partner.id, Partner.name, Lead.direction, Lead.status, Lead.currency)
+            .order_by(Partner.name, Partner.id))
+    if partner_ids is not None:
+        if not partner_ids:
+            return []
+        stmt = stmt.where(Partner.id.in_(partner_ids))
+    rows = db.execute(stmt)
     totals: dict[int, PartnerTotals] = {}
     for partner_id, name, direction, status, currency, n, value, commission in rows:
         item = totals.setdefault(partner_id, PartnerTotals(name))

@@ -42,8 +42,10 @@ def index():
     if current_user.is_partner:
         context["open_count"] = service.open_registrations(db, current_user.partner_id)
         return render_template("leads/partner_list.html", **context)
+    totals = paginate(db, queries.totals_partners_query(current_user, filters), page_arg("totals_page"), scalars=False)
     return render_template("leads/manager_list.html", partners=queries.partner_choices(db, current_user),
-                           tiers=queries.tier_choices(db), totals=queries.totals_by_partner(db, current_user, filters),
+                           tiers=queries.tier_choices(db), totals_page=totals,
+                           totals=queries.totals_by_partner(db, current_user, filters, [row.id for row in totals.items]),
                            **context)
 
 

@@ -91,12 +91,16 @@ def _render_detail(partner: Partner, invite_form: InviteUserForm, status: int = 
         select(AuditEvent).where(AuditEvent.partner_id == partner.id).options(joinedload(AuditEvent.actor))
         .order_by(AuditEvent.occurred_at.desc()).limit(30)
     )
-    people = db.scalars(select(User).where(User.partner_id == partner.id).order_by(User.name, User.id))
+    people = paginate(db, select(User).where(User.partner_id == partner.id).order_by(User.name, User.id),
+                      page_arg("people_page"), count=True)
     return (
         render_template(
             "partners/detail.html", partner=partner, invite_form=invite_form, timeline=list(timeline),
-            people=list(people), kickoff=bookings.kickoff_state(db, partner), next_up=checkins.next_checkin(db, partner.id),
-            learning_progress=courses.partner_progress(db, partner),
+            people=people.items, people_page=people, kickoff=bookings.kickoff_state(db, partner),
+            next_up=checkins.next_checkin(db, partner.id),
+            # Everyone on one page: the progress of all (one query); else this page's, the share over all.
+            learning_progress=courses.partner_progress(
+                db, partner, None if people.page == 1 and not people.has_next else list(people.items)),
         ),
         status,
     )

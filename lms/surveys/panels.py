@@ -21,12 +21,18 @@ def open_invitations(db: Session, user: User, now: datetime) -> list[SurveyInvit
     ))
 
 
-def open_follow_ups(db: Session, user: User) -> list[SurveyFollowUp]:
+AGENDA_FOLLOW_UPS = 20  # the panel's short list; the rest are paged on /surveys/follow-ups
+
+
+def open_follow_ups(db: Session, user: User, limit: int | None = None) -> list[SurveyFollowUp]:
+    """Unresolved follow-ups of the viewer's partners, the nearest due first, with their partner (one query)."""
     query = (select(SurveyFollowUp).where(SurveyFollowUp.status != "resolved")
              .order_by(SurveyFollowUp.due_at, SurveyFollowUp.id))
     if user.is_manager:
         query = query.join(Partner, Partner.id == SurveyFollowUp.partner_id).where(Partner.manager_id == user.id)
-    return list(db.scalars(query.options(joinedload(SurveyFollowUp.response))))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.scalars(query.options(joinedload(SurveyFollowUp.response), joinedload(SurveyFollowUp.partner))))
 
 
 def partner_home(_sender, *, db: Session, user: User, now: datetime, **_kwargs) -> Panel | None:
@@ -38,13 +44,14 @@ def partner_home(_sender, *, db: Session, user: User, now: datetime, **_kwargs) 
 
 
 def manager_agenda(_sender, *, db: Session, user: User, now: datetime, **_kwargs) -> Panel | None:
-    """Receiver of `manager_agenda_requested`: unhappy answers to follow up, overdue first (one query)."""
+    """Receiver of `manager_agenda_requested`: the first unhappy answers to follow up, overdue first (one query)."""
     if not (user.is_manager or user.is_admin):
         return None
-    follow_ups = open_follow_ups(db, user)
+    follow_ups = open_follow_ups(db, user, limit=AGENDA_FOLLOW_UPS + 1)
     if not follow_ups:
         return None
-    return Panel("surveys/_agenda_panel.html", {"follow_ups": follow_ups, "now": now}, order=20)
+    return Panel("surveys/_agenda_panel.html", {"follow_ups": follow_ups[:AGENDA_FOLLOW_UPS],
+                                                "more": len(follow_ups) > AGENDA_FOLLOW_UPS, "now": now}, order=20)
 
 
 def overdue_digest(_sender, *, db: Session, now: datetime, **_kwargs) -> dict[int, DigestSection]:

@@ -8,7 +8,7 @@ import io
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.access import role_required
 from lms.db import get_db, utcnow
@@ -178,8 +178,8 @@ def export():
 @role_required("manager", "admin")
 def follow_ups():
     db = get_db()
-    query = select(SurveyFollowUp).order_by(SurveyFollowUp.status == "resolved", SurveyFollowUp.due_at,
-                                            SurveyFollowUp.id)
+    query = select(SurveyFollowUp).options(joinedload(SurveyFollowUp.partner)).order_by(
+        SurveyFollowUp.status == "resolved", SurveyFollowUp.due_at, SurveyFollowUp.id)
     if current_user.is_manager:
         query = query.join(Partner, Partner.id == SurveyFollowUp.partner_id).where(Partner.manager_id == current_user.id)
     page = paginate(db, query, page_arg())

@@ -28,7 +28,7 @@ class EndpointForm(FlaskForm):
 
 def _page(form, secret=None, status=200):
     db = get_db()
-    endpoints = list(db.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+    endpoints = paginate(db, select(WebhookEndpoint).order_by(WebhookEndpoint.id), page_arg("endpoints_page"))
     deliveries = paginate(db, select(WebhookDelivery).order_by(WebhookDelivery.id.desc()), page_arg())
     ids = [d.id for d in deliveries.items]
     attempts: dict[int, list[WebhookAttempt]] = {}

@@ -1,6 +1,6 @@
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.models import AuditEvent, OutboxMessage, Tier, User
 
@@ -94,3 +94,45 @@ def test_admin_cannot_deactivate_themselves(client, auth, make, db):
     assert b"You cannot deactivate your own account." in response.data
     db.expire_all()
     assert db.get(User, admin.id).active
+
+
+def test_tier_list_pages_in_fifties(client, auth, make, db):
+    from tests.checkins.test_views import BAD_PAGES, assert_first_page
+
+    for i in range(51):
+        db.add(Tier(key=f"extra{i}", name=f"Extra tier {i:02d}", rank=100 + i, onboarding_kind="dedicated",
+                    support_channel="Email", sla_coverage="none", checkin_cadence_months=3, commission_rate=Decimal("5")))
+    admin = make.admin()
+    db.commit()
+    auth.login_as(admin)
+    shown = db.scalar(select(func.count(Tier.id))) - 50
+    first = client.get("/admin/tiers").get_data(as_text=True)
+    assert "Extra tier 50" not in first and 'href="/admin/tiers?page=2"' in first
+    second = client.get("/admin/tiers?page=2").get_data(as_text=True)
+    assert "Extra tier 50" in second and second.count("Extra tier") == 2 * shown  # badge and skip link
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/admin/tiers", query_string={"page": bad}), bad, "Extra tier 00")
+
+
+def test_audit_log_pages_in_fifties_keeping_the_action_filter(client, auth, make, db):
+    from datetime import timedelta
+
+    from lms.db import utcnow
+    from tests.checkins.test_views import BAD_PAGES, assert_first_page
+
+    admin = make.admin()
+    start = utcnow()
+    for i in range(51):
+        db.add(AuditEvent(actor_id=admin.id, action="tier.updated", object_type="tier", summary=f"Tier change {i:02d}",
+                          occurred_at=start - timedelta(minutes=i)))
+    db.add(AuditEvent(actor_id=admin.id, action="partner.updated", object_type="partner", summary="Partner change"))
+    db.commit()
+    auth.login_as(admin)
+    first = client.get("/admin/audit?action=tier.").get_data(as_text=True)
+    assert "Tier change 49" in first and "Tier change 50" not in first and "Partner change" not in first
+    assert 'href="/admin/audit?action=tier.&amp;page=2"' in first
+    second = client.get("/admin/audit?action=tier.&page=2").get_data(as_text=True)
+    assert "Tier change 50" in second and "Tier change 49" not in second and "Partner change" not in second
+    assert 'href="/admin/audit?action=tier.&amp;page=1"' in second
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/admin/audit", query_string={"action": "tier.", "page": bad}), bad, "Tier change 00")

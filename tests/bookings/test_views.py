@@ -325,3 +325,25 @@ def test_a_check_in_call_page_points_to_its_check_in(client, auth, db, bookings,
     assert client.post(f"/bookings/calls/{call.id}/outcome", data={"outcome": "held", "notes": "ok"}).status_code == 302
     db.refresh(checkin)
     assert checkin.status == "held"
+
+
+def test_outcomes_to_record_page_in_fifties_oldest_first(client, auth, db, make):
+    from lms.db import utcnow
+    from tests.checkins.test_views import BAD_PAGES, assert_first_page
+
+    manager = make.manager(timezone="UTC")
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=60)
+    for i in range(51):
+        partner = make.partner(manager=manager, name=f"Owed Org {i:02d}")
+        at = start + timedelta(hours=i)
+        db.add(Booking(kind="kickoff", status="booked", partner_id=partner.id, manager_id=manager.id,
+                       starts_at=at, ends_at=at + timedelta(minutes=30)))
+    db.commit()
+    auth.login_as(manager)
+    first = client.get("/bookings/agenda").get_data(as_text=True)
+    assert "Owed Org 49" in first and "Owed Org 50" not in first and "Page 1 of 2" in first
+    assert 'href="/bookings/agenda?page=2"' in first
+    second = client.get("/bookings/agenda?page=2").get_data(as_text=True)
+    assert "Owed Org 50" in second and "Owed Org 49" not in second
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/bookings/agenda", query_string={"page": bad}), bad, "Owed Org 00")

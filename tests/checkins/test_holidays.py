@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from lms.checkins import holidays
 from lms.models import AuditEvent, CheckIn, PublicHoliday
 from tests.checkins import factories
+from tests.checkins.test_views import BAD_PAGES, assert_first_page
 
 
 def count_holidays(db, country="GB"):
@@ -90,3 +91,27 @@ def test_a_move_onto_a_taken_day_keeps_the_check_in_where_it_was(db, make):
     factories.checkin(db, partner, due_on=date(2026, 12, 2))
     _, moved = holidays.add_holiday(db, None, "GB", date(2026, 12, 1), "Test holiday")
     assert moved == 0 and db.get(CheckIn, first.id).due_on == date(2026, 12, 1)
+
+
+def test_holidays_page_in_fifties_and_the_country_filter_survives_paging(client, auth, make, db):
+    from datetime import timedelta
+
+    year = date.today().year + 1
+    for i in range(51):
+        factories.holiday(db, "GB", date(year, 1, 1) + timedelta(days=i), name=f"Bank day {i:02d}")
+    factories.holiday(db, "DE", date(year, 1, 1), name="Neujahr")
+    admin = make.admin()
+    db.commit()
+    auth.login_as(admin)
+    everything = client.get("/checkins/holidays").get_data(as_text=True)
+    assert "Neujahr" in everything and "Page 1 of 2" in everything
+    first = client.get("/checkins/holidays?country=GB").get_data(as_text=True)
+    assert "Neujahr" not in first and first.count("</span> Bank day") == 50 and "Bank day 50" not in first
+    assert 'href="/checkins/holidays?country=GB&amp;page=2"' in first
+    second = client.get("/checkins/holidays?country=GB&page=2").get_data(as_text=True)
+    assert "Bank day 50" in second and second.count("</span> Bank day") == 1 and "Neujahr" not in second
+    assert 'href="/checkins/holidays?country=GB&amp;page=1"' in second
+    unknown = client.get("/checkins/holidays?country=XX").get_data(as_text=True)
+    assert "Neujahr" in unknown  # an unknown country is no filter
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/checkins/holidays", query_string={"country": "GB", "page": bad}), bad, "Bank day 00")

@@ -212,3 +212,93 @@ def test_partner_sees_which_requests_are_late_and_which_are_still_in_time(client
     late, fresh = page.index("Late one"), page.index("Fresh one")
     assert "late: the answer was due by" in page[late:] and page.count("late: the answer was due by") == 1
     assert "answer due by" in page[fresh:late]  # the newer one, listed first, is still in time
+
+
+BAD_PAGES = ("0", "-1", "99999999999", "abc", "1e400", "ab\x00cd")  # the app refuses a NUL anywhere with a 400
+
+
+def assert_first_page(response, bad, text):
+    assert response.status_code == (400 if "\x00" in bad else 200), bad
+    if response.status_code == 200:
+        assert text in response.get_data(as_text=True), bad
+
+
+def test_partner_checkins_page_in_fifties_latest_first_and_each_list_keeps_the_others_page(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    start = date(2020, 1, 6)
+    for i in range(51):
+        factories.checkin(db, partner, due_on=start + timedelta(days=7 * i), status="held")
+    held = factories.checkin(db, partner, due_on=date(2019, 12, 2), status="held")
+    for i in range(52):
+        factories.next_step(db, held, text=f"Paged step {i:02d}", due_on=date(2030, 1, 1) + timedelta(days=i))
+    db.commit()
+    auth.login_as(manager)
+    url = f"/checkins/partners/{partner.id}"
+    first = client.get(url).get_data(as_text=True)
+    assert "2 Dec 2019" not in first and "Page 1 of 2" in first  # 52 check-ins: the oldest is the 51st
+    assert first.count("Paged step") == 50 and "Paged step 50" not in first
+    second = client.get(url, query_string={"page": 2, "steps_page": 2}).get_data(as_text=True)
+    assert "2 Dec 2019" in second and "6 Jan 2020" in second  # the 51st and 52nd rows, latest first
+    assert "Paged step 50" in second and "Paged step 51" in second and second.count("Paged step") == 2
+    # Paging one list keeps the other where it is.
+    assert f'href="/checkins/partners/{partner.id}?steps_page=2&amp;page=1"' in second
+    assert f'href="/checkins/partners/{partner.id}?page=2&amp;steps_page=1"' in second
+    for bad in BAD_PAGES:
+        assert_first_page(client.get(url, query_string={"page": bad, "steps_page": bad}), bad, "Page 1 of 2")
+
+
+def test_partner_plan_pages_its_support_requests(client, auth, make, db):
+    partner, user, _ = setup_gold(make, db)
+    for i in range(11):
+        factories.support_request(db, partner, user, subject=f"Question {i:02d}",
+                                  created_at=utcnow() - timedelta(hours=i))
+    db.commit()
+    auth.login_as(user)
+    first = client.get("/checkins/plan").get_data(as_text=True)
+    assert first.count("Question ") == 10 and "Question 10" not in first  # the oldest is the 11th
+    assert 'href="/checkins/plan?requests_page=2"' in first
+    second = client.get("/checkins/plan?requests_page=2").get_data(as_text=True)
+    assert "Question 10" in second and second.count("Question ") == 1
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/checkins/plan", query_string={"requests_page": bad, "steps_page": bad}), bad,
+                          "Question 00")
+
+
+def test_agenda_sections_page_in_fifties_each_keeping_the_others(client, auth, make, db):
+    from tests.leads.test_views import _pager_links
+
+    manager = make.manager(timezone="UTC")
+    today = service.today_for(manager, utcnow())
+    for i in range(51):  # overdue, oldest first: "Late Org 50" is due yesterday, the 51st row
+        partner = make.partner("gold", manager=manager, name=f"Late Org {i:02d}")
+        factories.checkin(db, partner, due_on=today - timedelta(days=60 - i))
+    for i in range(51):
+        partner = make.partner("gold", manager=manager, name=f"Soon Org {i:02d}")
+        factories.checkin(db, partner, due_on=service.week_bounds(today)[1] + timedelta(days=1 + i % 27))
+    db.commit()
+    auth.login_as(manager)
+    first = client.get("/checkins/").get_data(as_text=True)
+    assert first.count(">Late Org") == 50 and "Late Org 50" not in first and "Page 1 of 2" in first
+    assert {"overdue_page": "2"} in _pager_links(first) and {"coming_page": "2"} in _pager_links(first)
+    second = client.get("/checkins/?overdue_page=2&coming_page=2").get_data(as_text=True)
+    assert "Late Org 50" in second and second.count(">Late Org") == 1 and second.count(">Soon Org") == 1
+    links = _pager_links(second)
+    assert {"overdue_page": "1", "coming_page": "2"} in links and {"overdue_page": "2", "coming_page": "1"} in links
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/checkins/", query_string={"overdue_page": bad, "week_page": bad}), bad,
+                          "Late Org 00")
+
+
+def test_record_page_shows_the_50_nearest_open_steps_and_links_to_the_rest(client, auth, make, db):
+    partner, _, manager = setup_gold(make, db)
+    today = service.today_for(manager, utcnow())
+    held = factories.checkin(db, partner, due_on=today - timedelta(days=30), status="held")
+    for i in range(52):
+        factories.next_step(db, held, text=f"Owed step {i:02d}", due_on=today + timedelta(days=i))
+    planned = factories.checkin(db, partner, due_on=today)
+    db.commit()
+    auth.login_as(manager)
+    page = client.get(f"/checkins/{planned.id}/record").get_data(as_text=True)
+    page = page[page.index("Open next steps from earlier"):page.index("</fieldset>")]
+    assert page.count("Owed step") == 50 and "Owed step 50" not in page
+    assert "2 more open steps" in page and f"/checkins/partners/{partner.id}?steps_page=2" in page

@@ -198,3 +198,27 @@ def test_path_editor_orders_unnumbered_courses_last_and_refuses_forged_ids(clien
     forged = dict(form, **{"entries-0-course_id": "not-a-number", "entries-1-position": "500"})
     assert client.post(f"/courses/admin/paths/{tier.id}", data=forged).status_code == 400
     assert [c.slug for c in service.path_courses(db, tier.id)] == ["zeta", "alpha", "beta"]
+
+
+def test_admin_course_list_pages_in_fifties_and_keeps_the_status_filter(client, auth, make, db):
+    from lms.models import Course
+    from tests.checkins.test_views import BAD_PAGES, assert_first_page
+
+    for i in range(51):
+        db.add(Course(slug=f"draft-{i:02d}", title=f"Draft course {i:02d}", status="draft"))
+    db.add(Course(slug="live", title="A live course", status="published"))
+    admin = make.admin()
+    db.commit()
+    auth.login_as(admin)
+    everything = client.get("/courses/admin/").get_data(as_text=True)
+    assert "A live course" in everything and "Page 1 of 2" in everything
+    first = client.get("/courses/admin/?status=draft").get_data(as_text=True)
+    assert "A live course" not in first and first.count(">Draft course") == 50 and "Draft course 50" not in first
+    assert 'href="/courses/admin/?status=draft&amp;page=2"' in first
+    second = client.get("/courses/admin/?status=draft&page=2").get_data(as_text=True)
+    assert "Draft course 50" in second and second.count(">Draft course") == 1
+    assert 'href="/courses/admin/?status=draft&amp;page=1"' in second
+    assert "A live course" in client.get("/courses/admin/?status=bogus").get_data(as_text=True)
+    for bad in BAD_PAGES:
+        assert_first_page(client.get("/courses/admin/", query_string={"status": "draft", "page": bad}), bad,
+                          "Draft course 00")

@@ -333,3 +333,35 @@ def test_an_admin_of_a_large_programme_searches_partners_by_name_instead_of_a_li
     assert "Goldie Deal" in found and "Bronzer Deal" not in found
     assert 'value="GOLDIE"' in found  # the search stays in the field (and in the pager's links)
     assert "Goldie Deal" not in wildcard and "No leads match" in wildcard  # % is a character, not a wildcard
+
+
+def _pager_links(html):
+    """The query of every link in the page's pagers, as dicts."""
+    import re
+    from html import unescape
+    from urllib.parse import parse_qsl, urlsplit
+
+    navs = "".join(re.findall(r'<nav class="pager".*?</nav>', html, re.S))
+    return [dict(parse_qsl(urlsplit(unescape(href)).query)) for href in re.findall(r'href="([^"]*)"', navs)]
+
+
+def test_totals_per_partner_page_in_fifties_keeping_the_filters_and_the_lead_page(client, auth, make, db):
+    manager = make.manager(timezone="UTC")
+    for i in range(51):
+        user = make.user("partner", partner=make.partner("gold", manager=manager, name=f"Totals Org {i:02d}"))
+        register(db, user, f"totals-{i}.example")
+    db.commit()
+    auth.login_as(manager)
+    first = client.get("/leads/?direction=in").get_data(as_text=True)
+    totals = first[first.index('id="totals-heading"'):]
+    assert totals.count(">Totals Org") == 50 and "Totals Org 50" not in totals
+    assert {"direction": "in", "totals_page": "2"} in _pager_links(first)
+    second = client.get("/leads/?direction=in&page=2&totals_page=2").get_data(as_text=True)
+    totals = second[second.index('id="totals-heading"'):]
+    assert "Totals Org 50" in totals and totals.count(">Totals Org") == 1
+    # Either pager keeps the filters and the other list's page.
+    links = _pager_links(second)
+    assert {"direction": "in", "page": "2", "totals_page": "1"} in links
+    assert {"direction": "in", "page": "1", "totals_page": "2"} in links
+    assert {"direction": "in", "page": "3", "totals_page": "2"} in links
+    assert "Totals Org" not in client.get("/leads/?direction=out").get_data(as_text=True).split('id="totals-heading"')[1]

@@ -135,3 +135,26 @@ def test_inviting_never_tells_a_manager_about_another_organisations_account(clie
     assert b"already exists" not in known.data and b"Elsewhere" not in known.data
     assert db.scalar(select(User).where(User.email == "known@example.com")).partner_id == elsewhere.id
     assert db.scalar(select(func.count(OutboxMessage.id)).where(OutboxMessage.recipient == "known@example.com")) == 0
+
+
+def test_partner_page_pages_its_people_and_counts_progress_over_everyone(client, auth, make, db):
+    from tests.checkins.test_views import BAD_PAGES, assert_first_page
+    from tests.courses.helpers import create_course
+    from lms.models import LearningPathItem
+
+    manager = make.manager()
+    partner = make.partner("gold", manager=manager, name="Crowded Corp")
+    course = create_course(db, "crowd-path", title="Crowd path", lessons=1)
+    db.add(LearningPathItem(tier_id=partner.tier_id, course_id=course.id, position=1))
+    for i in range(51):
+        make.user("partner", partner=partner, name=f"Person {i:02d}")
+    db.commit()
+    auth.login_as(manager)
+    first = client.get(f"/partners/{partner.id}").get_data(as_text=True)
+    assert "Person 49" in first and "Person 50" not in first
+    assert "0 of 51</strong> people completed" in first  # the share counts everyone, not the page
+    assert f'href="/partners/{partner.id}?people_page=2"' in first
+    second = client.get(f"/partners/{partner.id}?people_page=2").get_data(as_text=True)
+    assert "Person 50" in second and "Person 49" not in second and "0 of 51</strong>" in second
+    for bad in BAD_PAGES:
+        assert_first_page(client.get(f"/partners/{partner.id}", query_string={"people_page": bad}), bad, "Person 00")
