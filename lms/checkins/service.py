@@ -245,12 +245,13 @@ def _open_checkins(user: User):
 
 
 AGENDA_SECTIONS = ("overdue", "this_week", "coming")
+AGENDA_PER_PAGE = 20  # rows per section: three sections of 50 made a 120 KB page that took 75 ms to render
 
 
 def agenda(db: Session, user: User, now: datetime | None = None, pages: dict[str, int] | None = None) -> Agenda:
     """The manager's week in their own zone, what is overdue (oldest first) and the next four weeks.
 
-    Each section is one page (`pages`: section -> page number, 1 when missing) of PER_PAGE rows."""
+    Each section is one page (`pages`: section -> page number, 1 when missing) of AGENDA_PER_PAGE rows."""
     now = now or utcnow()
     today = today_for(user, now)
     monday, sunday = week_bounds(today)
@@ -262,7 +263,7 @@ def agenda(db: Session, user: User, now: datetime | None = None, pages: dict[str
         if first is not None:
             stmt = stmt.where(CheckIn.due_on >= first)
         found[name] = paginate(db, stmt.order_by(CheckIn.due_on, Partner.name, CheckIn.id),
-                               (pages or {}).get(name, 1), count=True)
+                               (pages or {}).get(name, 1), per_page=AGENDA_PER_PAGE, count=True)
     shown = [c for page in found.values() for c in page.items]
     partner_ids = sorted({c.partner_id for c in shown})
     return Agenda(today, monday, sunday, list(found["this_week"].items), list(found["overdue"].items),

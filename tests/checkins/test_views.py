@@ -264,24 +264,26 @@ def test_partner_plan_pages_its_support_requests(client, auth, make, db):
                           "Question 00")
 
 
-def test_agenda_sections_page_in_fifties_each_keeping_the_others(client, auth, make, db):
+def test_agenda_sections_page_each_keeping_the_others(client, auth, make, db):
     from tests.leads.test_views import _pager_links
 
+    per_page = service.AGENDA_PER_PAGE
     manager = make.manager(timezone="UTC")
     today = service.today_for(manager, utcnow())
-    for i in range(51):  # overdue, oldest first: "Late Org 50" is due yesterday, the 51st row
+    for i in range(per_page + 1):  # overdue, oldest first: the last one, due yesterday, is the first of page 2
         partner = make.partner("gold", manager=manager, name=f"Late Org {i:02d}")
         factories.checkin(db, partner, due_on=today - timedelta(days=60 - i))
-    for i in range(51):
+    for i in range(per_page + 1):
         partner = make.partner("gold", manager=manager, name=f"Soon Org {i:02d}")
         factories.checkin(db, partner, due_on=service.week_bounds(today)[1] + timedelta(days=1 + i % 27))
     db.commit()
     auth.login_as(manager)
+    last = f"Late Org {per_page:02d}"
     first = client.get("/checkins/").get_data(as_text=True)
-    assert first.count(">Late Org") == 50 and "Late Org 50" not in first and "Page 1 of 2" in first
+    assert first.count(">Late Org") == per_page and last not in first and "Page 1 of 2" in first
     assert {"overdue_page": "2"} in _pager_links(first) and {"coming_page": "2"} in _pager_links(first)
     second = client.get("/checkins/?overdue_page=2&coming_page=2").get_data(as_text=True)
-    assert "Late Org 50" in second and second.count(">Late Org") == 1 and second.count(">Soon Org") == 1
+    assert last in second and second.count(">Late Org") == 1 and second.count(">Soon Org") == 1
     links = _pager_links(second)
     assert {"overdue_page": "1", "coming_page": "2"} in links and {"overdue_page": "2", "coming_page": "1"} in links
     for bad in BAD_PAGES:
