@@ -119,3 +119,23 @@ def test_override_for_the_closing_partner_of_a_split_gives_it_the_whole_prospect
     # The prospect is closer's alone now: under the split policy a third partner splits with it.
     third, claim = register(db, people["platinum"], "example.com", now=LATER)
     assert claim.outcome == "split" and third.conflict_with_id == closer.id
+
+
+# --- release ----------------------------------------------------------------------------------------------
+
+def test_when_a_split_holder_is_rejected_its_own_closer_takes_over_with_a_history_row(db, people):
+    set_policy(db, "split", split=70)
+    other_source, _ = register(db, people["platinum"], "other.example", now=NOW)
+    other_closer, _ = register(db, people["gold2"], "other.example", now=NOW)  # an older closing claim elsewhere
+    source, _ = register(db, people["gold"], "example.com", now=NOW)
+    closer, _ = register(db, people["bronze"], "example.com", now=NOW)
+    before = _last_event_id(db)
+    service.decide_lead(db, people["manager"], source, False, "Existing customer", LATER)
+
+    assert (source.claim, closer.claim) == (None, "holder")
+    assert (other_source.claim, other_closer.claim) == ("holder", "closing")  # the other prospect is untouched
+    assert _events_since(db, before, closer) == [("conflict", "claim", "closing", "holder")]
+    assert _events_since(db, before, other_closer) == []
+    promoted = db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.lead_id == closer.id)).one()
+    assert promoted.note == "The other registration of this prospect ended; this one now holds it."
+    _assert_all_by(db, before, people["manager"], LATER)
