@@ -139,3 +139,15 @@ def test_when_a_split_holder_is_rejected_its_own_closer_takes_over_with_a_histor
     promoted = db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.lead_id == closer.id)).one()
     assert promoted.note == "The other registration of this prospect ended; this one now holds it."
     _assert_all_by(db, before, people["manager"], LATER)
+
+
+# --- claim ------------------------------------------------------------------------------------------------
+
+def test_a_closer_registering_again_is_told_its_own_lead_never_the_holders(db, people):
+    set_policy(db, "split", split=70)
+    source, _ = register(db, people["gold"], "example.com", now=NOW)
+    closer, _ = register(db, people["bronze"], "example.com", now=NOW)
+    with pytest.raises(DomainError) as refused:
+        register(db, people["bronze"], "www.example.com", now=LATER)
+    assert str(refused.value) == f"Your organisation already registered this prospect (lead {closer.id})."
+    assert f"lead {source.id}" not in str(refused.value)
