@@ -151,3 +151,22 @@ def test_a_closer_registering_again_is_told_its_own_lead_never_the_holders(db, p
         register(db, people["bronze"], "www.example.com", now=LATER)
     assert str(refused.value) == f"Your organisation already registered this prospect (lead {closer.id})."
     assert f"lead {source.id}" not in str(refused.value)
+    assert refused.value.field == "domain"  # shown beside the domain the partner typed
+
+
+def test_a_higher_tier_take_over_is_recorded_on_both_leads_by_the_programme(db, people):
+    set_policy(db, "higher_tier")
+    low, _ = register(db, people["bronze"], "example.com", now=NOW)
+    before = _last_event_id(db)
+    high, claim = register(db, people["platinum"], "example.com", now=LATER)
+    assert (claim.outcome, claim.since) == ("took_over", NOW)
+
+    assert (low.status, low.claim, low.conflict_outcome, low.conflict_with_id) == (
+        "rejected", None, "superseded", high.id)
+    assert low.status_reason == "Taken over by a higher-tier registration of the same prospect (programme policy)."
+    assert (high.status, high.claim, high.conflict_outcome, high.conflict_with_id) == (
+        "registered", "holder", "took_over", low.id)
+    assert _events_since(db, before, low) == [("status", "status", "registered", "rejected")]
+    taken = db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.lead_id == low.id)).one()
+    assert taken.note == "Taken over by a registration from a higher tier, as the programme's policy says."
+    assert taken.actor_id is None and taken.at.replace(tzinfo=timezone.utc) == LATER  # the programme, not a person
