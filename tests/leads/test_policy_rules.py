@@ -100,6 +100,10 @@ def test_override_of_an_open_holder_keeps_its_expiry_and_notes_the_override(db, 
                                                  ("override", "share_percent", "70", "100")]
     assert (closer.claim, closer.status, closer.conflict_outcome) == (None, "rejected", "overridden")
     assert closer.conflict_with_id == source.id  # it keeps pointing at the claim it ran into
+    reason = "Conflict decision overridden by the partner manager: Gold did all the work"
+    assert [e.note for e in db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.kind == "override",
+                                                                LeadEvent.field.is_(None)))] == [reason]
+    assert closer.status_reason == reason  # the reason is in both leads' histories
     _assert_all_by(db, before, people["manager"], LATER)
 
 
