@@ -81,6 +81,14 @@ def test_on_a_clock_change_day_two_calls_each_remove_only_their_own_slot():
         "01:00", "02:00", "02:30", "03:00", "03:30", "04:30"]
 
 
+def test_a_window_ending_in_the_skipped_hour_offers_nothing_after_the_clocks_jump():
+    # Sunday 29 March 2026 in Berlin the clocks jump from 02:00 to 03:00. A 00:00-02:30 window's last slot
+    # would start at 02:00, which does not exist: it is left out, not moved to 03:00 (after the window ends).
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    rules = Rules(zone="Europe/Berlin", slot_minutes=30, windows=(Window(6, 0, 2 * 60 + 30),), horizon_days=2)
+    assert labels(compute_slots(rules, [], now), BERLIN) == ["00:00", "00:30", "01:00", "01:30"]
+
+
 def test_a_window_shorter_than_one_slot_does_not_hide_the_later_windows_that_day():
     now = datetime(2026, 6, 1, 0, 0, tzinfo=UTC)  # Monday
     windows = (Window(0, 8 * 60, 8 * 60 + 20), Window(0, 10 * 60, 11 * 60), Window(0, 14 * 60, 14 * 60 + 30))
@@ -121,7 +129,7 @@ def test_naive_now_is_refused():
     try:
         compute_slots(rules, [], datetime(2026, 6, 1, 9, 0))
     except ValueError as error:
-        assert "timezone-aware" in str(error)
+        assert str(error) == "now must be timezone-aware"
     else:
         raise AssertionError("a naive `now` must be refused")
 
