@@ -247,6 +247,15 @@ def test_an_answer_another_tab_saved_meanwhile_is_updated_not_refused(app, db, m
     assert rows[0].passed_at is not None
 
 
+def test_a_learners_answers_are_looked_up_lesson_by_lesson(db, make):
+    course = create_course(db, "two-lesson-answers", lessons=2)
+    first, second = course.lessons
+    learner = make.partner_user()
+    service.submit_answers(db, learner, first, right_answers(first))
+    assert set(service.answers_for(db, learner, first)) == {check.id for check in first.checks}
+    assert service.answers_for(db, learner, second) == {}
+
+
 def test_two_learners_finishing_one_course_both_get_a_certificate(db, make):
     course = create_course(db, "shared-course", lessons=2)
     ana, ben = make.partner_user(), make.partner_user()
