@@ -18,6 +18,7 @@ from lms.bookings.slots import Rules, Slot, Window, compute_slots
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
+AUCKLAND = ZoneInfo("Pacific/Auckland")
 
 
 def labels(slots, zone, day=None):
@@ -59,6 +60,15 @@ def test_a_new_york_manager_on_sunday_night_keeps_that_evenings_slots():
     slots = compute_slots(rules, [], now)
     assert labels(slots, NEW_YORK, date(2026, 6, 7)) == ["21:30", "22:00", "22:30"]
     assert labels(slots, NEW_YORK, date(2026, 6, 8)) == ["09:00", "09:30"]
+
+
+def test_the_last_day_is_counted_in_the_managers_zone_too():
+    # Monday 1 June 2026 at 21:00 UTC is Tuesday 09:00 in Auckland (UTC+12). A one-day horizon ends on
+    # Wednesday 09:00 in Auckland, still Tuesday in UTC: Wednesday's slots up to 09:00 are bookable.
+    now = datetime(2026, 6, 1, 21, 0, tzinfo=UTC)
+    rules = Rules(zone="Pacific/Auckland", slot_minutes=30, windows=every_day(8 * 60, 10 * 60), horizon_days=1)
+    slots = compute_slots(rules, [], now)
+    assert labels(slots, AUCKLAND, date(2026, 6, 3)) == ["08:00", "08:30", "09:00"]
 
 
 def test_on_a_clock_change_day_a_busy_call_only_removes_its_own_slot():
