@@ -18,6 +18,7 @@ from lms.bookings.slots import Rules, Slot, Window, compute_slots
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
+AUCKLAND = ZoneInfo("Pacific/Auckland")
 
 
 def labels(slots, zone, day=None):
@@ -61,6 +62,15 @@ def test_a_new_york_manager_on_sunday_night_keeps_that_evenings_slots():
     assert labels(slots, NEW_YORK, date(2026, 6, 8)) == ["09:00", "09:30"]
 
 
+def test_the_last_day_is_counted_in_the_managers_zone_too():
+    # Monday 1 June 2026 at 21:00 UTC is Tuesday 09:00 in Auckland (UTC+12). A one-day horizon ends on
+    # Wednesday 09:00 in Auckland, still Tuesday in UTC: Wednesday's slots up to 09:00 are bookable.
+    now = datetime(2026, 6, 1, 21, 0, tzinfo=UTC)
+    rules = Rules(zone="Pacific/Auckland", slot_minutes=30, windows=every_day(8 * 60, 10 * 60), horizon_days=1)
+    slots = compute_slots(rules, [], now)
+    assert labels(slots, AUCKLAND, date(2026, 6, 3)) == ["08:00", "08:30", "09:00"]
+
+
 def test_on_a_clock_change_day_a_busy_call_only_removes_its_own_slot():
     # Sunday 29 March 2026: Berlin skips 02:00-03:00. A call at 04:00 (02:00 UTC) must not take the
     # slots before it with it.
@@ -79,6 +89,14 @@ def test_on_a_clock_change_day_two_calls_each_remove_only_their_own_slot():
     rules = Rules(zone="Europe/Berlin", slot_minutes=30, windows=(Window(6, 60, 5 * 60),), horizon_days=2)
     assert labels(compute_slots(rules, [late, early], now), BERLIN) == [
         "01:00", "02:00", "02:30", "03:00", "03:30", "04:30"]
+
+
+def test_a_window_ending_in_the_skipped_hour_offers_nothing_after_the_clocks_jump():
+    # Sunday 29 March 2026 in Berlin the clocks jump from 02:00 to 03:00. A 00:00-02:30 window's last slot
+    # would start at 02:00, which does not exist: it is left out, not moved to 03:00 (after the window ends).
+    now = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+    rules = Rules(zone="Europe/Berlin", slot_minutes=30, windows=(Window(6, 0, 2 * 60 + 30),), horizon_days=2)
+    assert labels(compute_slots(rules, [], now), BERLIN) == ["00:00", "00:30", "01:00", "01:30"]
 
 
 def test_a_window_shorter_than_one_slot_does_not_hide_the_later_windows_that_day():
@@ -121,7 +139,7 @@ def test_naive_now_is_refused():
     try:
         compute_slots(rules, [], datetime(2026, 6, 1, 9, 0))
     except ValueError as error:
-        assert "timezone-aware" in str(error)
+        assert str(error) == "now must be timezone-aware"
     else:
         raise AssertionError("a naive `now` must be refused")
 

@@ -6,10 +6,11 @@ lesson page (what is shown after an answer) is tested in test_learning.py and te
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from lms.courses import content, service
 from lms.models import AuditEvent, Certificate, CheckAnswer, Course, LessonCompletion, OutboxMessage
@@ -209,6 +210,50 @@ def test_two_people_answering_the_same_check_keep_their_own_answers(db, make, le
     assert answer_of(db, ana, check).correct is True and answer_of(db, ana, check).passed_at is not None
     assert answer_of(db, ben, check).response == [1]
     assert db.scalar(select(func.count(CheckAnswer.id)).where(CheckAnswer.check_id == check.id)) == 2
+
+
+def test_an_answer_another_tab_saved_meanwhile_is_updated_not_refused(app, db, make, lesson):
+    """Between our look-up of Ana's answer row and our insert, her other tab saves one (on PostgreSQL two
+    transactions can do this, see test_concurrency.py): the unique row wins and our answer updates it."""
+    ana = make.partner_user()
+    check = lesson.checks[0]
+    other_tab = app.extensions["lms.db"].sessionmaker()
+    looked_up = []
+
+    @event.listens_for(db, "do_orm_execute")
+    def other_tab_answers_right_after_our_look_up(state):
+        sql = str(state.statement)
+        if looked_up or not state.is_select or not sql.startswith("SELECT check_answers") or "FOR UPDATE" not in sql:
+            return None  # only _save_answer's look-up of the row to update
+        result = state.invoke_statement()  # our look-up: no row yet
+        looked_up.append(True)
+        when = datetime(2026, 6, 1, 9, 0, tzinfo=timezone.utc)
+        other_tab.add(CheckAnswer(user_id=ana.id, check_id=check.id, response=[0], correct=False, attempts=1,
+                                  answered_at=when))
+        other_tab.commit()
+        return result
+
+    try:
+        service.submit_answers(db, ana, lesson, {f"check_{check.id}": "1", **{
+            key: value for key, value in form(lesson).items() if key != f"check_{check.id}"}})
+    finally:
+        event.remove(db, "do_orm_execute", other_tab_answers_right_after_our_look_up)
+        other_tab.close()
+    assert looked_up
+    rows = db.scalars(select(CheckAnswer).where(CheckAnswer.user_id == ana.id, CheckAnswer.check_id == check.id)
+                      .execution_options(populate_existing=True)).all()
+    assert len(rows) == 1
+    assert (rows[0].response, rows[0].correct, rows[0].attempts) == ([1], True, 2)
+    assert rows[0].passed_at is not None
+
+
+def test_a_learners_answers_are_looked_up_lesson_by_lesson(db, make):
+    course = create_course(db, "two-lesson-answers", lessons=2)
+    first, second = course.lessons
+    learner = make.partner_user()
+    service.submit_answers(db, learner, first, right_answers(first))
+    assert set(service.answers_for(db, learner, first)) == {check.id for check in first.checks}
+    assert service.answers_for(db, learner, second) == {}
 
 
 def test_two_learners_finishing_one_course_both_get_a_certificate(db, make):
