@@ -174,3 +174,36 @@ def test_a_higher_tier_take_over_is_recorded_on_both_leads_by_the_programme(db, 
     taken = db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.lead_id == low.id)).one()
     assert taken.note == "Taken over by a registration from a higher tier, as the programme's policy says."
     assert taken.actor_id is None and taken.at.replace(tzinfo=timezone.utc) == LATER  # the programme, not a person
+
+
+# --- claim ------------------------------------------------------------------------------------------------
+
+def test_first_claim_wins_marks_the_holder_contested_and_the_newcomer_a_dated_duplicate(db, people):
+    set_policy(db, "first_claim")
+    holder, _ = register(db, people["gold"], "example.com", now=NOW)
+    newcomer, claim = register(db, people["bronze"], "example.com", now=LATER)
+
+    assert (claim.outcome, claim.since) == ("duplicate", holder.registered_at)
+    assert (newcomer.status, newcomer.claim, newcomer.expires_at) == ("rejected", None, None)
+    assert (newcomer.conflict_outcome, newcomer.conflict_with_id) == ("duplicate", holder.id)
+    assert newcomer.status_reason == "Already registered in the programme since 2 November 2026."
+    assert (holder.claim, holder.status, holder.conflict_outcome) == ("holder", "registered", "contested")
+
+
+@pytest.mark.parametrize("holder_status", ["registered", "accepted"])
+def test_a_split_shares_the_commission_and_says_so_on_the_holders_history(db, people, holder_status):
+    set_policy(db, "split", split=70)
+    holder, _ = register(db, people["gold"], "example.com", now=NOW)
+    if holder_status == "accepted":
+        service.decide_lead(db, people["manager"], holder, True, None, NOW)
+    before = _last_event_id(db)
+    closer, claim = register(db, people["bronze"], "example.com", now=LATER)
+
+    assert claim.outcome == "split"
+    assert (closer.claim, closer.share_percent, closer.conflict_outcome, closer.conflict_with_id) == (
+        "closing", 30, "split", holder.id)
+    assert (holder.claim, holder.status, holder.share_percent, holder.conflict_outcome) == (
+        "holder", holder_status, 70, "split")
+    assert ("conflict", "share_percent", "100", "70") in _events_since(db, before, holder)
+    on_holder = db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.lead_id == holder.id)).all()
+    assert {(e.actor_id, e.at.replace(tzinfo=timezone.utc)) for e in on_holder} == {(None, LATER)}  # the policy, then
