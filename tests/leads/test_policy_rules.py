@@ -199,7 +199,7 @@ def test_a_split_shares_the_commission_and_says_so_on_the_holders_history(db, pe
     before = _last_event_id(db)
     closer, claim = register(db, people["bronze"], "example.com", now=LATER)
 
-    assert claim.outcome == "split"
+    assert (claim.outcome, claim.since) == ("split", holder.registered_at)  # "registered since" on the page
     assert (closer.claim, closer.share_percent, closer.conflict_outcome, closer.conflict_with_id) == (
         "closing", 30, "split", holder.id)
     assert (holder.claim, holder.status, holder.share_percent, holder.conflict_outcome) == (
@@ -207,3 +207,5 @@ def test_a_split_shares_the_commission_and_says_so_on_the_holders_history(db, pe
     assert ("conflict", "share_percent", "100", "70") in _events_since(db, before, holder)
     on_holder = db.scalars(select(LeadEvent).where(LeadEvent.id > before, LeadEvent.lead_id == holder.id)).all()
     assert {(e.actor_id, e.at.replace(tzinfo=timezone.utc)) for e in on_holder} == {(None, LATER)}  # the policy, then
+    assert [e.note for e in on_holder if e.field == "share_percent"] == [
+        "Another partner registered the same prospect: the commission is split (programme policy)."]
