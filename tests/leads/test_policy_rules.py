@@ -21,17 +21,6 @@ NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 LATER = NOW + timedelta(days=3)
 
 
-@pytest.fixture
-def people(make):
-    manager = make.manager(timezone="UTC")
-    people = {"manager": manager}
-    for tier in ("bronze", "gold", "platinum"):
-        partner = make.partner(tier, manager=manager, name=f"{tier.title()} Org")
-        people[tier] = make.user("partner", partner=partner, name=f"{tier.title()} Person")
-    people["gold2"] = make.user("partner", partner=make.partner("gold", manager=manager, name="Second Gold"))
-    return people
-
-
 def _last_event_id(db) -> int:
     return db.scalar(select(func.max(LeadEvent.id))) or 0
 

@@ -17,17 +17,6 @@ from tests.leads.factories import register, set_policy, won_lead
 NOW = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)  # a Monday
 
 
-@pytest.fixture
-def people(make):
-    manager = make.manager(timezone="UTC")
-    people = {"manager": manager}
-    for tier in ("bronze", "gold", "platinum"):
-        partner = make.partner(tier, manager=manager, name=f"{tier.title()} Org")
-        people[tier] = make.user("partner", partner=partner, name=f"{tier.title()} Person")
-    people["gold2"] = make.user("partner", partner=make.partner("gold", manager=manager, name="Second Gold"))
-    return people
-
-
 def _claims(db, lead):
     return {l.partner_id: (l.status, l.claim) for l in db.scalars(select(Lead).where(Lead.identity_id == lead.identity_id))}
 
